@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Tx } from '../db/unit-of-work.js';
+import { copyTextLine, makeCopyQuery } from '../db/drivers/copy-payload.js';
+import { ValidationError } from '../errors/domain-errors.js';
+
+export interface NewChunk {
+  id?: string;
+  collection_id: string;
+  document_id: string;
+  generation: number;
+  chunk_index: number;
+  text: string;
+  start_offset?: number | null;
+  end_offset?: number | null;
+  page?: number | null;
+  metadata?: Record<string, unknown>;
+  /** Omitted for chunks that are stored without a vector (e.g. keyword-only). */
+  embedding?: ArrayLike<number>;
+}
+
+export interface ChunkEmbeddingModel {
+  model: string;
+  dimension: number;
+}
+
+/** pgvector's text form. Float32 values print with ≤ 9 significant digits, which round-trips. */
+export function toVectorLiteral(values: ArrayLike<number>): string {
+  let out = '[';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (!Number.isFinite(v)) throw new ValidationError(`Embedding value ${i} is not a finite number`);
+    out += (i ? ',' : '') + v;
+  }
+  return out + ']';
+}
+
+const CHUNK_COLUMNS = 'id, collection_id, document_id, generation, chunk_index, text, start_offset, end_offset, page, metadata';
+const EMBEDDING_COLUMNS = 'chunk_id, collection_id, model, dimension, embedding';
+
+export class ChunkRepository {
+  constructor(private readonly tx: Tx) {}
+
+  /**
+   * Writes chunks and their embeddings with two COPY … FROM STDIN statements on the unit of work's
+   * connection. COPY is the fastest path PostgreSQL has for bulk rows (see docs/benchmarks.md:
+   * bench:db compares this method with a raw COPY of the same rows). Returns the chunk ids in order.
+   */
+  async insertMany(chunks: readonly NewChunk[], embeddingModel?: ChunkEmbeddingModel): Promise<string[]> {
+    if (chunks.length === 0) return [];
+    const ids = chunks.map((c) => c.id ?? randomUUID());
+    const chunkLines = chunks.map((c, i) =>
+      copyTextLine([
+        ids[i],
+        c.collection_id,
+        c.document_id,
+        c.generation,
+        c.chunk_index,
+        // NUL bytes cannot be stored in PostgreSQL text; extraction should have removed them already.
+        c.text.replace(/\u0000/g, ''),
+        c.start_offset ?? null,
+        c.end_offset ?? null,
+        c.page ?? null,
+        c.metadata ?? {},
+      ]),
+    );
+    await this.tx.executeQuery(makeCopyQuery(`COPY chunks (${CHUNK_COLUMNS}) FROM STDIN`, { lines: chunkLines }));
+
+    const withVectors = chunks.map((c, i) => [c, ids[i]] as const).filter(([c]) => c.embedding !== undefined);
+    if (withVectors.length > 0) {
+      if (!embeddingModel) throw new ValidationError('Chunks with embeddings need the embedding model and dimension');
+      const embeddingLines = withVectors.map(([c, id]) => {
+        if (c.embedding!.length !== embeddingModel.dimension) {
+          throw new ValidationError(
+            `Embedding has ${c.embedding!.length} dimensions but model ${embeddingModel.model} has ${embeddingModel.dimension}`,
+          );
+        }
+        return copyTextLine([id, c.collection_id, embeddingModel.model, embeddingModel.dimension, toVectorLiteral(c.embedding!)]);
+      });
+      await this.tx.executeQuery(makeCopyQuery(`COPY chunk_embeddings (${EMBEDDING_COLUMNS}) FROM STDIN`, { lines: embeddingLines }));
+    }
+    return ids;
+  }
+
+  async countByCollection(collectionId: string, generation?: number): Promise<number> {
+    let query = this.tx.selectFrom('chunks').select((eb) => eb.fn.countAll<number>().as('n')).where('collection_id', '=', collectionId);
+    if (generation !== undefined) query = query.where('generation', '=', generation);
+    const row = await query.executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  listByDocument(documentId: string, generation: number) {
+    return this.tx
+      .selectFrom('chunks')
+      .select(['id', 'chunk_index', 'text', 'start_offset', 'end_offset', 'page', 'metadata'])
+      .where('document_id', '=', documentId)
+      .where('generation', '=', generation)
+      .orderBy('chunk_index')
+      .execute();
+  }
+
+  async deleteByDocuments(documentIds: readonly string[], generation?: number): Promise<number> {
+    if (documentIds.length === 0) return 0;
+    let query = this.tx.deleteFrom('chunks').where('document_id', 'in', documentIds);
+    if (generation !== undefined) query = query.where('generation', '=', generation);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** Drops every chunk of a collection except the given generation (blue/green clean-up). */
+  async deleteOtherGenerations(collectionId: string, keepGeneration: number): Promise<number> {
+    const result = await this.tx
+      .deleteFrom('chunks')
+      .where('collection_id', '=', collectionId)
+      .where('generation', '<>', keepGeneration)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /**
+   * HNSW indexes are partial per dimension (`WHERE dimension = N` over `embedding::vector(N)`), so a
+   * collection with a model of a new dimension gets its own index. Idempotent; the migration
+   * creates the 512-d one used by the default model.
+   */
+  async ensureVectorIndex(dimension: number): Promise<void> {
+    if (!Number.isInteger(dimension) || dimension <= 0 || dimension > 16_000) {
+      throw new ValidationError(`Embedding dimension must be an integer in 1..16000, got ${dimension}`);
+    }
+    await sql`
+      CREATE INDEX IF NOT EXISTS ${sql.id(`chunk_embeddings_hnsw_${dimension}`)} ON chunk_embeddings
+      USING hnsw ((embedding::vector(${sql.lit(dimension)})) vector_cosine_ops) WHERE dimension = ${sql.lit(dimension)}`.execute(this.tx);
+  }
+}

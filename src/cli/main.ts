@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { registerDbCommands } from '../db/db.commands.js';
+
+/**
+ * The `semantik` command. Each capability registers its own commands from its folder
+ * (`<capability>/<name>.commands.ts`); this file only wires them together.
+ */
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name('semantik').description('Private, self-hosted semantic search on PostgreSQL + pgvector').version('0.1.0');
+  registerDbCommands(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,107 @@
+import { sql } from 'kysely';
+import type { Tx } from '../db/unit-of-work.js';
+import type { CollectionRow, CollectionUpdate, NewCollection } from '../db/schema.js';
+import { allowListed, offsetOf, type Page, type PageRequest, type SortOrder } from '../db/pagination.js';
+import { NotFoundError } from '../errors/domain-errors.js';
+
+export const COLLECTION_SORT_FIELDS = ['name', 'created_at', 'updated_at', 'document_count'] as const;
+export type CollectionSortField = (typeof COLLECTION_SORT_FIELDS)[number];
+
+export interface CollectionListQuery extends PageRequest {
+  /** Restricts to collections this user owns or that are public; undefined lists everything (superuser). */
+  visibleToUserId?: number;
+  search?: string;
+  sortBy?: string;
+  sortOrder?: SortOrder;
+}
+
+/** Escapes LIKE wildcards so a user's "50%" searches for the text "50%". */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+export class CollectionRepository {
+  constructor(private readonly tx: Tx) {}
+
+  insert(row: NewCollection): Promise<CollectionRow> {
+    return this.tx.insertInto('collections').values(row).returningAll().executeTakeFirstOrThrow();
+  }
+
+  findById(id: string): Promise<CollectionRow | undefined> {
+    return this.tx.selectFrom('collections').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async getById(id: string): Promise<CollectionRow> {
+    const row = await this.findById(id);
+    if (!row) throw new NotFoundError(`Collection ${id} not found`);
+    return row;
+  }
+
+  /** SELECT … FOR UPDATE: serialises writers of one collection (operations, counters, renames). */
+  async lockById(id: string): Promise<CollectionRow> {
+    const row = await this.tx.selectFrom('collections').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    if (!row) throw new NotFoundError(`Collection ${id} not found`);
+    return row;
+  }
+
+  findByName(name: string): Promise<CollectionRow | undefined> {
+    return this.tx.selectFrom('collections').selectAll().where('name', '=', name).executeTakeFirst();
+  }
+
+  findManyByIds(ids: readonly string[]): Promise<CollectionRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.tx.selectFrom('collections').selectAll().where('id', 'in', ids).execute();
+  }
+
+  async list(query: CollectionListQuery): Promise<Page<CollectionRow>> {
+    const sortBy = allowListed<CollectionSortField>(query.sortBy, COLLECTION_SORT_FIELDS, 'created_at');
+    const sortOrder: SortOrder = query.sortOrder === 'asc' ? 'asc' : 'desc';
+    let base = this.tx.selectFrom('collections');
+    if (query.visibleToUserId !== undefined) {
+      const userId = query.visibleToUserId;
+      base = base.where((eb) => eb.or([eb('owner_id', '=', userId), eb('is_public', '=', true)]));
+    }
+    if (query.search) {
+      base = base.where(sql<boolean>`name ILIKE ${'%' + escapeLike(query.search) + '%'}`);
+    }
+    const [items, totalRow] = await Promise.all([
+      base.selectAll().orderBy(sortBy, sortOrder).orderBy('id').limit(query.perPage).offset(offsetOf(query)).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(totalRow.n), page: query.page, perPage: query.perPage };
+  }
+
+  async update(id: string, changes: CollectionUpdate): Promise<CollectionRow> {
+    const row = await this.tx
+      .updateTable('collections')
+      .set({ ...changes, updated_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError(`Collection ${id} not found`);
+    return row;
+  }
+
+  /** Recomputes the denormalised counters from the rows that search reads (active generation). */
+  async refreshCounters(id: string): Promise<CollectionRow> {
+    const row = await this.tx
+      .updateTable('collections as c')
+      .set({
+        document_count: sql`(SELECT count(*) FROM documents d WHERE d.collection_id = c.id AND d.status = 'completed')`,
+        total_size_bytes: sql`(SELECT coalesce(sum(d.file_size), 0) FROM documents d WHERE d.collection_id = c.id AND d.status = 'completed')`,
+        vector_count: sql`(SELECT count(*) FROM chunks k JOIN chunk_embeddings e ON e.chunk_id = k.id
+                           WHERE k.collection_id = c.id AND k.generation = c.active_generation)`,
+        updated_at: new Date(),
+      })
+      .where('c.id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError(`Collection ${id} not found`);
+    return row;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.tx.deleteFrom('collections').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+}

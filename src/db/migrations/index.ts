@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initialSchema from './20261124T0700-initial-schema.js';
+
+/**
+ * Every migration, by frozen name. A static list (not a folder scan) so the set is the same under
+ * tsx, vitest and the compiled dist/ build. Names sort in the order they run.
+ */
+export const migrations: Record<string, Migration> = {
+  '20261124T0700-initial-schema': initialSchema,
+};

@@ -1,0 +1,66 @@
+import { EventEmitter } from 'node:events';
+import type { OperationStatus } from '../db/schema.js';
+
+/** Messages of the contract's WebSocket `/ws/operations/{id}`. */
+export type OperationEventType = 'operation_started' | 'progress' | 'operation_completed' | 'operation_failed' | 'operation_cancelled';
+
+export interface OperationEvent {
+  type: OperationEventType;
+  operation_id: string;
+  collection_id: string;
+  data: {
+    status: OperationStatus;
+    progress?: {
+      total_files: number;
+      processed_files: number;
+      failed_files: number;
+      current_file: string | null;
+      percentage: number;
+    };
+    error_message?: string | null;
+  };
+}
+
+export type OperationEventListener = (event: OperationEvent) => void;
+
+/**
+ * Fan-out of operation progress. Embedded mode: in-process. Server mode: PostgreSQL LISTEN/NOTIFY,
+ * so an API process sees the events of a worker in another process.
+ */
+export interface OperationEventBus {
+  publish(event: OperationEvent): Promise<void>;
+  /** `operationId` '*' receives every event. Returns the unsubscribe function. */
+  subscribe(operationId: string, listener: OperationEventListener): () => void;
+  close(): Promise<void>;
+}
+
+export class InProcessOperationEventBus implements OperationEventBus {
+  protected readonly emitter = new EventEmitter();
+
+  constructor() {
+    // Many WebSocket clients may watch one operation; the default limit of 10 would warn.
+    this.emitter.setMaxListeners(0);
+  }
+
+  async publish(event: OperationEvent): Promise<void> {
+    this.deliver(event);
+  }
+
+  protected deliver(event: OperationEvent): void {
+    this.emitter.emit(event.operation_id, event);
+    this.emitter.emit('*', event);
+  }
+
+  subscribe(operationId: string, listener: OperationEventListener): () => void {
+    this.emitter.on(operationId, listener);
+    return () => this.emitter.off(operationId, listener);
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+export function isTerminalEvent(type: OperationEventType): boolean {
+  return type === 'operation_completed' || type === 'operation_failed' || type === 'operation_cancelled';
+}

@@ -1,0 +1,66 @@
+import { sql } from 'kysely';
+import type { Tx } from '../db/unit-of-work.js';
+import type { NewUser, UserRow, UserUpdate } from '../db/schema.js';
+import { NotFoundError } from '../errors/domain-errors.js';
+
+export class UserRepository {
+  constructor(private readonly tx: Tx) {}
+
+  findById(id: number): Promise<UserRow | undefined> {
+    return this.tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async getById(id: number): Promise<UserRow> {
+    const user = await this.findById(id);
+    if (!user) throw new NotFoundError(`User ${id} not found`);
+    return user;
+  }
+
+  /** Usernames and emails are unique case-insensitively (see the migration's lower() indexes). */
+  findByUsername(username: string): Promise<UserRow | undefined> {
+    return this.tx
+      .selectFrom('users')
+      .selectAll()
+      .where(sql`lower(username)`, '=', username.toLowerCase())
+      .executeTakeFirst();
+  }
+
+  findByUsernameOrEmail(username: string, email: string): Promise<UserRow | undefined> {
+    return this.tx
+      .selectFrom('users')
+      .selectAll()
+      .where((eb) =>
+        eb.or([eb(sql`lower(username)`, '=', username.toLowerCase()), eb(sql`lower(email)`, '=', email.toLowerCase())]),
+      )
+      .executeTakeFirst();
+  }
+
+  insert(user: NewUser): Promise<UserRow> {
+    return this.tx.insertInto('users').values(user).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async update(id: number, changes: UserUpdate): Promise<UserRow> {
+    const row = await this.tx
+      .updateTable('users')
+      .set({ ...changes, updated_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError(`User ${id} not found`);
+    return row;
+  }
+
+  async count(): Promise<number> {
+    const row = await this.tx.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Serialises "is this the first user?" decisions: the first registered user becomes superuser. */
+  async lockRegistration(): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(hashtext('semantik.user_registration'))`.execute(this.tx);
+  }
+
+  findFirstSuperuser(): Promise<UserRow | undefined> {
+    return this.tx.selectFrom('users').selectAll().where('is_superuser', '=', true).orderBy('id').limit(1).executeTakeFirst();
+  }
+}

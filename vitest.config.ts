@@ -1,0 +1,22 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: the server (Node, real PostgreSQL + PGlite) and the web UI (jsdom components).
+// Server test files each get their own database cloned from a migrated template (see test/support).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'server',
+          environment: 'node',
+          include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+        },
+      },
+      'web/vitest.config.ts',
+    ],
+  },
+});
