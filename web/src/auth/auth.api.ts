@@ -1,0 +1,39 @@
+import { request } from '../api/api.client';
+import type { TokenPair, User } from '../api/api.types';
+import { tokenStore } from '../api/token.store';
+
+export interface RegisterBody {
+  username: string;
+  email: string;
+  password: string;
+  full_name?: string;
+}
+
+export async function login(username: string, password: string): Promise<void> {
+  const tokens = await request<TokenPair>('/api/auth/login', {
+    method: 'POST',
+    body: { username, password },
+    anonymous: true,
+  });
+  tokenStore.setTokens(tokens.access_token, tokens.refresh_token);
+}
+
+export function register(body: RegisterBody): Promise<User> {
+  return request<User>('/api/auth/register', { method: 'POST', body, anonymous: true });
+}
+
+export async function logout(): Promise<void> {
+  const refreshToken = tokenStore.getRefreshToken();
+  try {
+    if (refreshToken) {
+      await request('/api/auth/logout', { method: 'POST', body: { refresh_token: refreshToken }, anonymous: true });
+    }
+  } finally {
+    // Even if the server is unreachable, this browser forgets the session.
+    tokenStore.clear();
+  }
+}
+
+export function getCurrentUser(): Promise<User> {
+  return request<User>('/api/auth/me');
+}
