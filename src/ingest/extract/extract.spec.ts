@@ -1,0 +1,251 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractText } from './document.extractor.js';
+import { ExtractionError } from './extraction.error.js';
+import { mimeTypeFor, supportedExtensions } from './file-type.registry.js';
+
+const MB = 1024 * 1024;
+const isRoot = process.getuid?.() === 0;
+let dir: string;
+const file = (name: string) => path.join(dir, name);
+
+/** A real, minimal PDF: one Helvetica text line per page, an Info dictionary, a correct xref. */
+function buildPdf(pageTexts: string[], title: string): Buffer {
+  const objects: string[] = [];
+  const pageIds = pageTexts.map((_, i) => 4 + i * 2);
+  objects[1] = '<< /Type /Catalog /Pages 2 0 R >>';
+  objects[2] = `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pageTexts.length} >>`;
+  objects[3] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
+  pageTexts.forEach((text, i) => {
+    const stream = `BT /F1 12 Tf 72 720 Td (${text.replace(/[()\\]/g, '\\$&')}) Tj ET`;
+    objects[pageIds[i]!] =
+      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> ' +
+      `/Contents ${pageIds[i]! + 1} 0 R >>`;
+    objects[pageIds[i]! + 1] = `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`;
+  });
+  const infoId = objects.length;
+  objects[infoId] = `<< /Title (${title}) >>`;
+  let pdf = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  for (let id = 1; id < objects.length; id++) {
+    offsets[id] = pdf.length;
+    pdf += `${id} 0 obj\n${objects[id]}\nendobj\n`;
+  }
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length}\n0000000000 65535 f \n`;
+  for (let id = 1; id < objects.length; id++) pdf += `${String(offsets[id]).padStart(10, '0')} 00000 n \n`;
+  pdf += `trailer\n<< /Size ${objects.length} /Root 1 0 R /Info ${infoId} 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
+/** A stored (uncompressed) zip archive: enough for a .docx. */
+function buildZip(entries: Record<string, string>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, content] of Object.entries(entries)) {
+    const nameBytes = Buffer.from(name);
+    const data = Buffer.from(content);
+    const crc = zlib.crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, data);
+    centrals.push(central, nameBytes);
+    offset += 30 + nameBytes.length + data.length;
+  }
+  const centralSize = centrals.reduce((n, b) => n + b.length, 0);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Object.keys(entries).length, 8);
+  end.writeUInt16LE(Object.keys(entries).length, 10);
+  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, ...centrals, end]);
+}
+
+function buildDocx(): Buffer {
+  const w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"';
+  const para = (text: string, style?: string) =>
+    `<w:p>${style ? `<w:pPr><w:pStyle w:val="${style}"/></w:pPr>` : ''}<w:r><w:t>${text}</w:t></w:r></w:p>`;
+  return buildZip({
+    '[Content_Types].xml':
+      '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+      '<Default Extension="xml" ContentType="application/xml"/>' +
+      '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>' +
+      '<Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/></Types>',
+    '_rels/.rels':
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+    'word/_rels/document.xml.rels':
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>',
+    'word/styles.xml': `<?xml version="1.0" encoding="UTF-8"?><w:styles ${w}><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style></w:styles>`,
+    'word/document.xml':
+      `<?xml version="1.0" encoding="UTF-8"?><w:document ${w}><w:body>` +
+      para('Quarterly Report', 'Heading1') +
+      para('Revenue grew in every region this quarter.') +
+      '</w:body></w:document>',
+  });
+}
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'semantik-extract-'));
+  fs.writeFileSync(file('notes.txt'), 'Plain notes.\nSecond line.');
+  fs.writeFileSync(file('guide.md'), 'Intro line.\n\n# Install Guide\n\nRun the installer.\n');
+  const longParagraph = 'word '.repeat(60).trim();
+  fs.writeFileSync(
+    file('page.html'),
+    `<html><head><title>Tips &amp; Tricks</title><style>body{color:red}</style></head><body>` +
+      `<h1>Getting started</h1><p>${longParagraph}</p><h2>Details</h2><p>See <a href="https://x.test">the docs</a>.</p>` +
+      `<script>alert("nope")</script></body></html>`,
+  );
+  fs.writeFileSync(file('report.pdf'), buildPdf(['Page one talks about apples.', 'Page two talks about pears.'], 'Fruit Report'));
+  fs.writeFileSync(file('report.docx'), buildDocx());
+  const junk = Buffer.alloc(4096);
+  for (let i = 0; i < junk.length; i++) junk[i] = (i * 2654435761) >>> 24;
+  fs.writeFileSync(file('junk.bin'), junk);
+  const junkNoNul = Buffer.from(junk.map((b) => (b === 0 ? 1 : b)));
+  fs.writeFileSync(file('junk-no-nul.dat'), junkNoNul);
+  fs.writeFileSync(file('latin1.txt'), Buffer.from("Un café très crème, s'il vous plaît.", 'latin1'));
+  fs.writeFileSync(file('empty.txt'), '');
+  fs.writeFileSync(file('big.txt'), 'x'.repeat(11));
+  fs.writeFileSync(file('secret.txt'), 'top secret');
+  fs.chmodSync(file('secret.txt'), 0o000);
+  fs.writeFileSync(file('broken.pdf'), '%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 9 0 R >>\ngarbage garbage');
+  fs.writeFileSync(file('broken.docx'), 'PK\u0003\u0004 this is not really a zip');
+  fs.writeFileSync(file('main.ts'), 'export const answer = 42;\n');
+  fs.writeFileSync(file('Makefile'), 'build:\n\ttsc -p .\n');
+});
+
+afterAll(() => {
+  fs.chmodSync(file('secret.txt'), 0o600);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function extractionError(filePath: string, maxBytes = MB): Promise<ExtractionError> {
+  const err = await extractText(filePath, { maxBytes }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ExtractionError);
+  return err as ExtractionError;
+}
+
+describe('extractText', () => {
+  it('reads plain text as is', async () => {
+    const result = await extractText(file('notes.txt'), { maxBytes: MB });
+    expect(result).toEqual({ text: 'Plain notes.\nSecond line.', mimeType: 'text/plain', format: 'plain' });
+  });
+
+  it('reads markdown with its first heading as title', async () => {
+    const result = await extractText(file('guide.md'), { maxBytes: MB });
+    expect(result.format).toBe('markdown');
+    expect(result.mimeType).toBe('text/markdown');
+    expect(result.title).toBe('Install Guide');
+    expect(result.text).toContain('Run the installer.');
+  });
+
+  it('turns HTML into unwrapped text with markdown headings, dropping scripts, styles and hrefs', async () => {
+    const result = await extractText(file('page.html'), { maxBytes: MB });
+    expect(result.title).toBe('Tips & Tricks');
+    expect(result.format).toBe('markdown');
+    expect(result.text).toMatch(/^# Getting started$/m);
+    expect(result.text).toMatch(/^## Details$/m);
+    expect(result.text).toContain('word '.repeat(59) + 'word'); // one line: no word wrap
+    expect(result.text).toContain('See the docs.');
+    expect(result.text).not.toMatch(/alert|color:red|x\.test/);
+  });
+
+  it('extracts PDF text per page with page spans and the Info title', async () => {
+    const result = await extractText(file('report.pdf'), { maxBytes: MB });
+    expect(result.mimeType).toBe('application/pdf');
+    expect(result.title).toBe('Fruit Report');
+    expect(result.pages).toHaveLength(2);
+    const [one, two] = result.pages!;
+    expect(result.text.slice(one!.startOffset, one!.endOffset)).toBe('Page one talks about apples.');
+    expect(result.text.slice(two!.startOffset, two!.endOffset)).toBe('Page two talks about pears.');
+    expect(two!.page).toBe(2);
+    expect(two!.startOffset).toBeGreaterThan(one!.endOffset);
+  });
+
+  it('extracts DOCX with headings as markdown', async () => {
+    const result = await extractText(file('report.docx'), { maxBytes: MB });
+    expect(result.format).toBe('markdown');
+    expect(result.text).toBe('# Quarterly Report\n\nRevenue grew in every region this quarter.');
+    expect(result.title).toBe('Quarterly Report');
+  });
+
+  it('decodes non-UTF-8 legacy text as Windows-1252', async () => {
+    const result = await extractText(file('latin1.txt'), { maxBytes: MB });
+    expect(result.text).toBe("Un café très crème, s'il vous plaît.");
+  });
+
+  it('treats code and extension-less files as plain text', async () => {
+    expect((await extractText(file('main.ts'), { maxBytes: MB })).mimeType).toBe('text/typescript');
+    const makefile = await extractText(file('Makefile'), { maxBytes: MB });
+    expect(makefile.mimeType).toBe('text/plain');
+    expect(makefile.text).toContain('tsc -p .');
+  });
+
+  it('refuses binary junk, with or without NUL bytes', async () => {
+    const withNul = await extractionError(file('junk.bin'));
+    expect(withNul.reason).toBe('binary');
+    expect(withNul.message).toMatch(/NUL byte/);
+    const withoutNul = await extractionError(file('junk-no-nul.dat'));
+    expect(withoutNul.reason).toBe('binary');
+    expect(withoutNul.message).toMatch(/invalid UTF-8/);
+  });
+
+  it('refuses empty and too-large files with the fix in the message', async () => {
+    const empty = await extractionError(file('empty.txt'));
+    expect([empty.reason, empty.message, empty.filePath]).toEqual(['empty', 'empty file', file('empty.txt')]);
+    const big = await extractionError(file('big.txt'), 10);
+    expect(big.reason).toBe('too_large');
+    expect(big.message).toBe('file too large: 11 bytes > limit 10, raise SEMANTIK_MAX_FILE_SIZE_MB');
+  });
+
+  it('reports a missing file with its errno', async () => {
+    const err = await extractionError(file('does-not-exist.txt'));
+    expect(err.reason).toBe('unreadable');
+    expect(err.message).toMatch(/ENOENT/);
+  });
+
+  // root reads mode-000 files anyway, so this can only be observed as another user.
+  it.skipIf(isRoot)('reports an unreadable file with its errno', async () => {
+    const err = await extractionError(file('secret.txt'));
+    expect(err.reason).toBe('unreadable');
+    expect(err.message).toMatch(/EACCES/);
+  });
+
+  it('turns corrupt PDF and DOCX files into ExtractionError, not crashes', async () => {
+    expect((await extractionError(file('broken.pdf'))).reason).toBe('corrupt');
+    expect((await extractionError(file('broken.docx'))).reason).toBe('corrupt');
+  });
+});
+
+describe('file types', () => {
+  it('maps extensions to MIME types case-insensitively, unknown to octet-stream', () => {
+    expect(mimeTypeFor('/a/B.PDF')).toBe('application/pdf');
+    expect(mimeTypeFor('x.htm')).toBe('text/html');
+    expect(mimeTypeFor('x.unknownext')).toBe('application/octet-stream');
+    expect(supportedExtensions).toEqual(expect.arrayContaining(['.txt', '.md', '.html', '.htm', '.pdf', '.docx', '.json', '.csv', '.ts', '.py']));
+  });
+});

@@ -1,0 +1,20 @@
+/**
+ * Pure building blocks of indexing: file → text, text → chunks, chunks → vectors. Nothing here
+ * touches the database; the indexing pipeline composes these with repositories.
+ */
+export { extractText, type ExtractedText, type ExtractTextOptions, type PageSpan } from './extract/document.extractor.js';
+export { ExtractionError, type ExtractionFailureReason } from './extract/extraction.error.js';
+export { mimeTypeFor, supportedExtensions } from './extract/file-type.registry.js';
+export { chunkText, type Chunk, type ChunkOptions } from './chunking/text.chunker.js';
+export { embeddingInputFor } from './chunking/chunk.embedding-input.js';
+export {
+  EmbeddingError,
+  type EmbeddingModelInfo,
+  type EmbeddingProvider,
+} from './embedding/embedding.provider.js';
+export {
+  createEmbeddingProvider,
+  DEFAULT_EMBEDDING_MODEL,
+  listEmbeddingModels,
+  type CreateEmbeddingProviderOptions,
+} from './embedding/embedding.registry.js';
