@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerDbCommands } from '../db/db.commands.js';
+import { registerServeCommands } from '../http/serve.commands.js';
+import { registerUserCommands } from '../users/user.commands.js';
 
 /**
  * The `semantik` command. Each capability registers its own commands from its folder
@@ -9,6 +11,8 @@ export function buildProgram(): Command {
   const program = new Command();
   program.name('semantik').description('Private, self-hosted semantic search on PostgreSQL + pgvector').version('0.1.0');
   registerDbCommands(program);
+  registerServeCommands(program);
+  registerUserCommands(program);
   return program;
 }
 

@@ -10,6 +10,9 @@ export type CollectionSortField = (typeof COLLECTION_SORT_FIELDS)[number];
 export interface CollectionListQuery extends PageRequest {
   /** Restricts to collections this user owns or that are public; undefined lists everything (superuser). */
   visibleToUserId?: number;
+  /** With visibleToUserId: also collections shared through collection_permissions (to the user, or to this API key). */
+  includeGranted?: boolean;
+  grantedApiKeyId?: string;
   search?: string;
   sortBy?: string;
   sortOrder?: SortOrder;
@@ -59,7 +62,24 @@ export class CollectionRepository {
     let base = this.tx.selectFrom('collections');
     if (query.visibleToUserId !== undefined) {
       const userId = query.visibleToUserId;
-      base = base.where((eb) => eb.or([eb('owner_id', '=', userId), eb('is_public', '=', true)]));
+      const granted = query.includeGranted ? query.grantedApiKeyId : undefined;
+      base = base.where((eb) =>
+        eb.or([
+          eb('owner_id', '=', userId),
+          eb('is_public', '=', true),
+          ...(query.includeGranted
+            ? [
+                eb.exists(
+                  eb
+                    .selectFrom('collection_permissions as p')
+                    .select('p.id')
+                    .whereRef('p.collection_id', '=', 'collections.id')
+                    .where((w) => (granted ? w.or([w('p.user_id', '=', userId), w('p.api_key_id', '=', granted)]) : w('p.user_id', '=', userId))),
+                ),
+              ]
+            : []),
+        ]),
+      );
     }
     if (query.search) {
       base = base.where(sql<boolean>`name ILIKE ${'%' + escapeLike(query.search) + '%'}`);

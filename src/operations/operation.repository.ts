@@ -9,6 +9,9 @@ export interface OperationListQuery extends PageRequest {
   collectionId?: string;
   /** Only operations on collections this user owns or that are public (undefined: all). */
   visibleToUserId?: number;
+  /** With visibleToUserId: also collections shared through collection_permissions (to the user, or to this API key). */
+  includeGranted?: boolean;
+  grantedApiKeyId?: string;
   statuses?: readonly OperationStatus[];
   types?: readonly OperationType[];
 }
@@ -73,7 +76,27 @@ export class OperationRepository {
             .selectFrom('collections as c')
             .select('c.id')
             .whereRef('c.id', '=', 'o.collection_id')
-            .where((inner) => inner.or([inner('c.owner_id', '=', userId), inner('c.is_public', '=', true)])),
+            .where((inner) =>
+              inner.or([
+                inner('c.owner_id', '=', userId),
+                inner('c.is_public', '=', true),
+                ...(query.includeGranted
+                  ? [
+                      inner.exists(
+                        inner
+                          .selectFrom('collection_permissions as p')
+                          .select('p.id')
+                          .whereRef('p.collection_id', '=', 'c.id')
+                          .where((w) =>
+                            query.grantedApiKeyId
+                              ? w.or([w('p.user_id', '=', userId), w('p.api_key_id', '=', query.grantedApiKeyId)])
+                              : w('p.user_id', '=', userId),
+                          ),
+                      ),
+                    ]
+                  : []),
+              ]),
+            ),
         ),
       );
     }

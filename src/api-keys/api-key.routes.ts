@@ -1,0 +1,37 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { uow } from '../http/unit-of-work.hook.js';
+import { createApiKey, revokeApiKey, toApiKeyJson } from './api-key.service.js';
+
+const createBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  expires_in_days: z.number().int().min(1).max(3650).nullish(),
+});
+
+/** `/api/v2/api-keys` (registered under the authenticated /api/v2 scope). */
+export const apiKeyRoutes: FastifyPluginAsync = async (app) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['api-keys'];
+
+  r.post('/api-keys', { schema: { tags, summary: 'Create an API key (the key is shown only in this answer)', body: createBody } }, async (request, reply) => {
+    const created = await uow(request, ({ repos, principal }) =>
+      createApiKey(repos, principal.user.id, { name: request.body.name, expiresInDays: request.body.expires_in_days }),
+    );
+    return reply.code(201).send({ ...toApiKeyJson(created.row), key: created.key });
+  });
+
+  r.get('/api-keys', { schema: { tags, summary: "List the caller's API keys (without the keys)" } }, async (request) => {
+    const rows = await uow(request, ({ repos, principal }) => repos.apiKeys.listByUser(principal.user.id), { readOnly: true });
+    return { api_keys: rows.map(toApiKeyJson) };
+  });
+
+  r.delete(
+    '/api-keys/:id',
+    { schema: { tags, summary: 'Revoke an API key (effective on the next request)', params: z.object({ id: z.uuid() }) } },
+    async (request, reply) => {
+      await uow(request, ({ repos, principal }) => revokeApiKey(repos, principal.user.id, request.params.id));
+      return reply.code(204).send();
+    },
+  );
+};

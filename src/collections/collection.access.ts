@@ -1,0 +1,46 @@
+import type { Repositories } from '../db/repositories.js';
+import type { CollectionRow, PermissionLevel } from '../db/schema.js';
+import { ForbiddenError, NotFoundError } from '../errors/domain-errors.js';
+import type { Principal } from '../http/app-deps.js';
+
+/**
+ * What a route needs to do with a collection. `write`: change content and settings (sources,
+ * reindex, rename, cancel operations); `admin`: delete it or change who can see it.
+ */
+export type CollectionAccess = 'read' | 'write' | 'admin';
+
+const RANK: Record<PermissionLevel, number> = { read: 1, write: 2, admin: 3 };
+
+/**
+ * The one authorization rule for collections: superusers and owners may do anything; a
+ * collection_permissions row (to the user, or to the API key in use) grants its level; a public
+ * collection is readable by every user. A collection the caller may not read answers 404 exactly
+ * like a missing one (never leak existence); one they may read but not change answers 403.
+ * (The Python original let any user write to public collections; here public means read-only.)
+ */
+export async function requireCollectionAccess(
+  repos: Repositories,
+  principal: Principal,
+  collectionId: string,
+  access: CollectionAccess,
+): Promise<CollectionRow> {
+  const collection = await repos.collections.findById(collectionId);
+  if (!collection) throw new NotFoundError(`Collection ${collectionId} not found`);
+  if (principal.user.is_superuser || collection.owner_id === principal.user.id) return collection;
+
+  const grants = await repos.permissions.listByCollection(collectionId);
+  const grantRank = Math.max(
+    0,
+    ...grants
+      .filter((g) => g.user_id === principal.user.id || (principal.apiKeyId !== undefined && g.api_key_id === principal.apiKeyId))
+      .map((g) => RANK[g.permission]),
+  );
+  if (grantRank === 0 && !collection.is_public) throw new NotFoundError(`Collection ${collectionId} not found`);
+  const needed = access === 'read' ? RANK.read : access === 'write' ? RANK.write : RANK.admin;
+  if (access === 'read' || grantRank >= needed) return collection;
+  throw new ForbiddenError(
+    access === 'admin'
+      ? `Only the owner of collection "${collection.name}" (or an admin grant) may do this`
+      : `You may read collection "${collection.name}" but not change it`,
+  );
+}

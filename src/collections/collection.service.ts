@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import type { AppConfig } from '../config/config.js';
+import type { Repositories } from '../db/repositories.js';
+import type { CollectionRow, CollectionSourceRow, OperationRow, OperationStatus, OperationType } from '../db/schema.js';
+import type { Tx } from '../db/unit-of-work.js';
+import type { SortOrder } from '../db/pagination.js';
+import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors/domain-errors.js';
+import type { Principal } from '../http/app-deps.js';
+import { listEmbeddingModels } from '../ingest/index.js';
+import { cancelOperation, createOperation } from '../operations/operation.service.js';
+import { requireCollectionAccess } from './collection.access.js';
+import type { CollectionSortField } from './collection.repository.js';
+
+/** The dimension that the initial migration already has an HNSW index for. */
+const PREBUILT_INDEX_DIMENSION = 512;
+
+export interface RequestMeta {
+  ip?: string;
+  userAgent?: string;
+}
+
+/** Everything a collection service call needs from the request's unit of work. */
+export interface CollectionContext {
+  tx: Tx;
+  repos: Repositories;
+  principal: Principal;
+  config: AppConfig;
+  meta: RequestMeta;
+}
+
+export function embeddingDimensionOf(model: string): number {
+  const info = listEmbeddingModels().find((m) => m.name === model);
+  if (!info) {
+    const known = listEmbeddingModels()
+      .map((m) => m.name)
+      .join(', ');
+    throw new ValidationError(`Unknown embedding model "${model}"; available: ${known}`, { field: 'embedding_model' });
+  }
+  return info.dimension;
+}
+
+function checkChunking(chunkSize: number, chunkOverlap: number): void {
+  if (chunkOverlap >= chunkSize) {
+    throw new ValidationError(`chunk_overlap (${chunkOverlap}) must be smaller than chunk_size (${chunkSize})`, { field: 'chunk_overlap' });
+  }
+}
+
+async function audit(ctx: CollectionContext, collectionId: string, action: string, details: Record<string, unknown>, operationId?: string) {
+  await ctx.repos.auditLog.insert({
+    collection_id: collectionId,
+    action,
+    user_id: ctx.principal.user.id,
+    operation_id: operationId ?? null,
+    details,
+    ip_address: ctx.meta.ip ?? null,
+    user_agent: ctx.meta.userAgent?.slice(0, 500) ?? null,
+  });
+}
+
+async function assertNameFree(repos: Repositories, name: string, exceptId?: string): Promise<void> {
+  const existing = await repos.collections.findByName(name);
+  if (existing && existing.id !== exceptId) throw new AlreadyExistsError(`A collection named "${name}" already exists`, { field: 'name' });
+}
+
+export interface NewCollectionInput {
+  name: string;
+  description?: string | null;
+  embedding_model?: string;
+  quantization?: string;
+  chunk_size: number;
+  chunk_overlap: number;
+  is_public: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+export async function createCollection(ctx: CollectionContext, input: NewCollectionInput): Promise<CollectionRow> {
+  const model = input.embedding_model ?? ctx.config.defaultEmbeddingModel;
+  const dimension = embeddingDimensionOf(model);
+  checkChunking(input.chunk_size, input.chunk_overlap);
+  await assertNameFree(ctx.repos, input.name);
+  if (dimension !== PREBUILT_INDEX_DIMENSION) await ctx.repos.chunks.ensureVectorIndex(dimension);
+  const id = randomUUID();
+  const row = await ctx.repos.collections.insert({
+    id,
+    name: input.name,
+    description: input.description ?? null,
+    owner_id: ctx.principal.user.id,
+    vector_store_name: `col_${id.replaceAll('-', '')}`,
+    embedding_model: model,
+    embedding_dimension: dimension,
+    quantization: input.quantization ?? 'float32',
+    chunk_size: input.chunk_size,
+    chunk_overlap: input.chunk_overlap,
+    is_public: input.is_public,
+    metadata: JSON.stringify(input.metadata ?? {}),
+  });
+  await audit(ctx, row.id, 'collection_created', { name: row.name, embedding_model: model, is_public: row.is_public });
+  return row;
+}
+
+export interface CollectionListInput {
+  page: number;
+  perPage: number;
+  search?: string;
+  sortBy?: CollectionSortField;
+  sortOrder?: SortOrder;
+}
+
+/** Own, public and shared collections (superusers too: the list is "mine and what I can use"). */
+export function listCollections(repos: Repositories, principal: Principal, input: CollectionListInput) {
+  return repos.collections.list({
+    page: input.page,
+    perPage: input.perPage,
+    search: input.search,
+    sortBy: input.sortBy,
+    sortOrder: input.sortOrder,
+    visibleToUserId: principal.user.id,
+    includeGranted: true,
+    grantedApiKeyId: principal.apiKeyId,
+  });
+}
+
+export async function getCollectionWithSources(
+  repos: Repositories,
+  principal: Principal,
+  id: string,
+): Promise<{ collection: CollectionRow; sources: CollectionSourceRow[] }> {
+  const collection = await requireCollectionAccess(repos, principal, id, 'read');
+  return { collection, sources: await repos.sources.listByCollection(id) };
+}
+
+export interface CollectionChanges {
+  name?: string;
+  description?: string | null;
+  is_public?: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+export async function updateCollection(ctx: CollectionContext, id: string, changes: CollectionChanges): Promise<CollectionRow> {
+  // Who may see a collection is the owner's decision; content and labels need write.
+  await requireCollectionAccess(ctx.repos, ctx.principal, id, changes.is_public !== undefined ? 'admin' : 'write');
+  if (changes.name !== undefined) await assertNameFree(ctx.repos, changes.name, id);
+  const row = await ctx.repos.collections.update(id, {
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.description !== undefined ? { description: changes.description } : {}),
+    ...(changes.is_public !== undefined ? { is_public: changes.is_public } : {}),
+    ...(changes.metadata !== undefined ? { metadata: JSON.stringify(changes.metadata) } : {}),
+  });
+  await audit(ctx, id, 'collection_updated', { fields: Object.keys(changes) });
+  return row;
+}
+
+/**
+ * Nothing to clean up (no documents, no sources, no running operation) → delete now (`deleted`);
+ * otherwise cancel whatever runs and enqueue a `delete` operation that removes vectors and rows in
+ * batches (one huge DELETE would hold locks for minutes on a large collection).
+ */
+export async function deleteCollection(ctx: CollectionContext, id: string): Promise<{ deleted: true } | { operation: OperationRow; cancelled?: OperationRow }> {
+  const collection = await requireCollectionAccess(ctx.repos, ctx.principal, id, 'admin');
+  await ctx.repos.collections.lockById(id);
+  const active = await ctx.repos.operations.findActiveForCollection(id);
+  const sources = await ctx.repos.sources.listByCollection(id);
+  const documents = await ctx.repos.documents.list({ collectionId: id, page: 1, perPage: 1 });
+  if (!active && sources.length === 0 && documents.total === 0) {
+    await ctx.repos.collections.delete(id);
+    return { deleted: true };
+  }
+  const cancelled = active ? await cancelOperation(ctx.repos, active.id) : undefined;
+  const operation = await createOperation(ctx.tx, ctx.repos, {
+    collectionId: id,
+    userId: ctx.principal.user.id,
+    type: 'delete',
+    config: { collection_name: collection.name },
+  });
+  await audit(ctx, id, 'collection_delete_requested', { cancelled_operation_id: cancelled?.id ?? null }, operation.id);
+  return { operation, cancelled };
+}
+
+export interface SourceInput {
+  /** The real path, already checked against the document roots (resolveSourcePath). */
+  realPath: string;
+  recursive: boolean;
+  include?: string[];
+  exclude?: string[];
+}
+
+export async function addSource(ctx: CollectionContext, collectionId: string, input: SourceInput): Promise<OperationRow> {
+  await requireCollectionAccess(ctx.repos, ctx.principal, collectionId, 'write');
+  const existingSources = await ctx.repos.sources.listByCollection(collectionId);
+  const documents = await ctx.repos.documents.list({ collectionId, page: 1, perPage: 1 });
+  const sourceConfig = { recursive: input.recursive, include: input.include ?? [], exclude: input.exclude ?? [] };
+  const source = await ctx.repos.sources.upsert({ collection_id: collectionId, source_path: input.realPath, source_type: 'directory', config: sourceConfig });
+  const isFirst = documents.total === 0 && existingSources.every((s) => s.id === source.id);
+  const type: OperationType = isFirst ? 'index' : 'append';
+  const operation = await createOperation(ctx.tx, ctx.repos, {
+    collectionId,
+    userId: ctx.principal.user.id,
+    type,
+    config: { source_id: source.id, source_path: source.source_path, ...sourceConfig },
+  });
+  await audit(ctx, collectionId, 'source_added', { source_path: source.source_path, operation_type: type }, operation.id);
+  return operation;
+}
+
+/** The path as stored (real path) or as the caller typed it before resolution. */
+export async function removeSource(ctx: CollectionContext, collectionId: string, sourcePaths: readonly string[]): Promise<OperationRow> {
+  await requireCollectionAccess(ctx.repos, ctx.principal, collectionId, 'write');
+  let source: CollectionSourceRow | undefined;
+  for (const candidate of sourcePaths) {
+    source ??= await ctx.repos.sources.findByPath(collectionId, candidate);
+  }
+  if (!source) throw new NotFoundError(`Collection ${collectionId} has no source ${sourcePaths[0]}`);
+  const operation = await createOperation(ctx.tx, ctx.repos, {
+    collectionId,
+    userId: ctx.principal.user.id,
+    type: 'remove_source',
+    config: { source_id: source.id, source_path: source.source_path },
+  });
+  await audit(ctx, collectionId, 'source_removal_requested', { source_path: source.source_path }, operation.id);
+  return operation;
+}
+
+export interface ReindexInput {
+  chunk_size?: number;
+  chunk_overlap?: number;
+  embedding_model?: string;
+}
+
+export async function reindexCollection(ctx: CollectionContext, collectionId: string, input: ReindexInput): Promise<OperationRow> {
+  const collection = await requireCollectionAccess(ctx.repos, ctx.principal, collectionId, 'write');
+  const settings = {
+    chunk_size: input.chunk_size ?? collection.chunk_size,
+    chunk_overlap: input.chunk_overlap ?? collection.chunk_overlap,
+    embedding_model: input.embedding_model ?? collection.embedding_model,
+  };
+  checkChunking(settings.chunk_size, settings.chunk_overlap);
+  const dimension = embeddingDimensionOf(settings.embedding_model);
+  if (dimension !== PREBUILT_INDEX_DIMENSION) await ctx.repos.chunks.ensureVectorIndex(dimension);
+  const operation = await createOperation(ctx.tx, ctx.repos, { collectionId, userId: ctx.principal.user.id, type: 'reindex', config: settings });
+  await audit(ctx, collectionId, 'reindex_requested', settings, operation.id);
+  return operation;
+}
+
+export interface OperationFilter {
+  page: number;
+  perPage: number;
+  statuses?: OperationStatus[];
+  types?: OperationType[];
+}
+
+export async function listCollectionOperations(repos: Repositories, principal: Principal, collectionId: string, filter: OperationFilter) {
+  await requireCollectionAccess(repos, principal, collectionId, 'read');
+  return repos.operations.list({ collectionId, page: filter.page, perPage: filter.perPage, statuses: filter.statuses, types: filter.types });
+}

@@ -1,0 +1,51 @@
+import type { AppConfig } from '../config/config.js';
+import type { Database } from '../db/database.js';
+import type { UserRow } from '../db/schema.js';
+import type { OperationEventBus } from '../operations/operation-events.js';
+import type { Logger } from '../shared/logger.js';
+import type { AccessTokens } from '../auth/jwt.tokens.js';
+import type { LoginRateLimiter } from '../auth/login-rate.limiter.js';
+import type { HttpMetrics } from './metrics.js';
+
+/** What the app is built from (buildApp's argument). */
+export interface AppOptions {
+  config: AppConfig;
+  database: Database;
+  logger: Logger;
+  eventBus: OperationEventBus;
+  /** Folder of the built web UI; default `web/dist` of the checkout when it exists, `null` disables it. */
+  webRoot?: string | null;
+}
+
+/**
+ * Everything route plugins need, passed as the plugin options. Built once per app, so tests get
+ * isolated metrics registries and rate limiters.
+ */
+export interface AppDeps {
+  config: AppConfig;
+  database: Database;
+  logger: Logger;
+  eventBus: OperationEventBus;
+  tokens: AccessTokens;
+  loginLimiter: LoginRateLimiter;
+  metrics: HttpMetrics;
+}
+
+/**
+ * Who is calling: the user, and the API key when the request authenticated with one (collection
+ * permission rows may grant access to a key as well as to a user).
+ */
+export interface Principal {
+  user: UserRow;
+  apiKeyId?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+  interface FastifyRequest {
+    /** Set by the authentication hook on protected routes; null on public ones. */
+    principal: Principal | null;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Test helpers for the HTTP specs (a `.test.ts` file: excluded from the build, not a spec itself).
+ * One app per spec file over a database cloned from the migrated template.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { createServerTestDatabase, uniqueName, type TestDatabase } from '../../test/support/test-databases.js';
+import { InProcessOperationEventBus } from '../operations/operation-events.js';
+import { createLogger } from '../shared/logger.js';
+import { buildApp } from './app.js';
+
+export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+export interface TestApp {
+  app: FastifyInstance;
+  testDb: TestDatabase;
+  eventBus: InProcessOperationEventBus;
+  /** A real folder allowed as a document root (SEMANTIK_DOCUMENT_ROOTS). */
+  documentRoot: string;
+  dispose(): Promise<void>;
+}
+
+export async function createTestApp(
+  options: { env?: Record<string, string>; beforeReady?: (app: FastifyInstance) => void | Promise<void> } = {},
+): Promise<TestApp> {
+  const documentRoot = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'semantik-http-root-')));
+  const testDb = await createServerTestDatabase({
+    JWT_SECRET_KEY: TEST_JWT_SECRET,
+    SEMANTIK_DOCUMENT_ROOTS: documentRoot,
+    DEFAULT_EMBEDDING_MODEL: 'deterministic-hash-384',
+    ...options.env,
+  });
+  const eventBus = new InProcessOperationEventBus();
+  const app = await buildApp({ config: testDb.config, database: testDb.database, logger: createLogger('silent'), eventBus, webRoot: null });
+  await options.beforeReady?.(app);
+  await app.ready();
+  return {
+    app,
+    testDb,
+    eventBus,
+    documentRoot,
+    dispose: async () => {
+      await app.close();
+      await eventBus.close();
+      await testDb.dispose();
+      fs.rmSync(documentRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestUser {
+  id: number;
+  username: string;
+  password: string;
+  access: string;
+  refresh: string;
+  auth: { authorization: string };
+}
+
+export async function registerAndLogin(app: FastifyInstance, prefix = 'user'): Promise<TestUser> {
+  const username = uniqueName(prefix).replace(/[^\w.@-]/g, '_');
+  const password = `pw-${username}`;
+  const registered = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { username, email: `${username}@example.test`, password } });
+  if (registered.statusCode !== 201) throw new Error(`register failed: ${registered.statusCode} ${registered.body}`);
+  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
+  if (login.statusCode !== 200) throw new Error(`login failed: ${login.statusCode} ${login.body}`);
+  const tokens = login.json() as { access_token: string; refresh_token: string };
+  return {
+    id: (registered.json() as { id: number }).id,
+    username,
+    password,
+    access: tokens.access_token,
+    refresh: tokens.refresh_token,
+    auth: { authorization: `Bearer ${tokens.access_token}` },
+  };
+}
+
+/** inject() with a user's token; returns status and parsed JSON (undefined for empty bodies). */
+export async function call(app: FastifyInstance, user: TestUser | undefined, options: InjectOptions) {
+  const response = await app.inject({ ...options, headers: { ...(user ? user.auth : {}), ...(options.headers ?? {}) } });
+  const body = response.body ? safeJson(response.body) : undefined;
+  return { status: response.statusCode, body: body as any, headers: response.headers, raw: response };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export async function createCollectionVia(app: FastifyInstance, user: TestUser, body: Record<string, unknown> = {}) {
+  const res = await call(app, user, { method: 'POST', url: '/api/v2/collections', payload: { name: uniqueName('col'), ...body } });
+  if (res.status !== 201) throw new Error(`create collection failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as { id: string; name: string; [key: string]: unknown };
+}

@@ -1,0 +1,49 @@
+import type { OperationRow } from '../db/schema.js';
+
+export interface OperationProgressJson {
+  total_files: number;
+  processed_files: number;
+  failed_files: number;
+  current_file: string | null;
+  percentage: number;
+}
+
+/** The contract's operation JSON. */
+export interface OperationJson {
+  id: string;
+  collection_id: string;
+  type: OperationRow['type'];
+  status: OperationRow['status'];
+  config: Record<string, unknown>;
+  error_message: string | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  progress: OperationProgressJson;
+}
+
+export function progressOf(row: Pick<OperationRow, 'total_files' | 'processed_files' | 'failed_files' | 'current_file'>): OperationProgressJson {
+  const percentage = row.total_files > 0 ? Math.min(100, Math.round((row.processed_files / row.total_files) * 10_000) / 100) : 0;
+  return {
+    total_files: row.total_files,
+    processed_files: row.processed_files,
+    failed_files: row.failed_files,
+    current_file: row.current_file,
+    percentage,
+  };
+}
+
+export function toOperationJson(row: OperationRow): OperationJson {
+  return {
+    id: row.id,
+    collection_id: row.collection_id,
+    type: row.type,
+    status: row.status,
+    config: row.config ?? {},
+    error_message: row.error_message,
+    created_at: row.created_at.toISOString(),
+    started_at: row.started_at?.toISOString() ?? null,
+    completed_at: row.completed_at?.toISOString() ?? null,
+    progress: progressOf(row),
+  };
+}
