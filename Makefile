@@ -1,5 +1,5 @@
 # Developer shortcuts. The compose targets need Docker; the rest runs anywhere with Node 20.
-COMPOSE_PG := docker compose -f docker-compose.postgres.yml
+COMPOSE_PG := docker compose -p semantik-postgres -f docker-compose.postgres.yml
 PG_URL ?= postgres://semantik:semantik@127.0.0.1:5433/semantik
 
 .PHONY: pg-up pg-down pg-logs pg-psql db-migrate test test-setup serve build bench

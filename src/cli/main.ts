@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { registerDbCommands } from '../db/db.commands.js';
+import { registerMigrateSqliteCommands } from '../migrate-sqlite/migrate-sqlite.commands.js';
 import { registerServeCommands } from '../http/serve.commands.js';
 import { registerUserCommands } from '../users/user.commands.js';
+import { registerBackupCommands } from '../backup/backup.commands.js';
 
 /**
  * The `semantik` command. Each capability registers its own commands from its folder
@@ -11,8 +13,10 @@ export function buildProgram(): Command {
   const program = new Command();
   program.name('semantik').description('Private, self-hosted semantic search on PostgreSQL + pgvector').version('0.1.0');
   registerDbCommands(program);
+  registerMigrateSqliteCommands(program);
   registerServeCommands(program);
   registerUserCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './20261124T0700-initial-schema.js';
+import * as sqliteImportState from './20261124T0800-sqlite-import-state.js';
 
 /**
  * Every migration, by frozen name. A static list (not a folder scan) so the set is the same under
@@ -7,4 +8,5 @@ import * as initialSchema from './20261124T0700-initial-schema.js';
  */
 export const migrations: Record<string, Migration> = {
   '20261124T0700-initial-schema': initialSchema,
+  '20261124T0800-sqlite-import-state': sqliteImportState,
 };

@@ -1,0 +1,237 @@
+import type { AppConfig } from '../config/config.js';
+import { openDatabase, redactUrl, type Database } from '../db/database.js';
+import { migrateToLatest } from '../db/migrator.js';
+import { ChecksumAccumulator, targetChecksum, type TableChecksum } from './checksum.js';
+import { buildCollectionsEraPlan, REINDEX_COMMAND } from './collections-era.transformer.js';
+import { copyTable, resetIdentity } from './copy-writer.js';
+import { detectFormat } from './format-detector.js';
+import type { ImportPlan } from './import-plan.js';
+import { ImportRunRepository, type ImportRunRow, type TableProgress } from './import-run.repository.js';
+import { buildJobsEraPlan } from './jobs-era.transformer.js';
+import { silentProgress, type ProgressReporter } from './progress.js';
+import { ImportRecorder, type MigrationReport, type TableReport } from './report.js';
+import { fingerprintSource, openSqliteSource, SqliteMigrationError } from './sqlite-source.js';
+import { checkTargetConstraints, nonEmptyTables, truncateTarget } from './target-checks.js';
+
+export { SqliteMigrationError } from './sqlite-source.js';
+
+export interface MigrateSqliteOptions {
+  /** The legacy SQLite file (opened read-only; never modified). */
+  source: string;
+  /** A PostgreSQL URL. Omitted: `database` if given, else the configured database (`config`). */
+  target?: string;
+  /** An already open target (tests, or the CLI's configured database). Not closed by the import. */
+  database?: Database;
+  /** Needed to open `target` or the configured database. */
+  config?: AppConfig;
+  /** Read and convert everything, report what would be written, write nothing. */
+  dryRun?: boolean;
+  /** Rows per COPY batch (one transaction each). Default 10,000. */
+  batchSize?: number;
+  /** Continue an interrupted run of the same source file (checked by fingerprint). */
+  resume?: boolean;
+  /** Empty the target's application tables first. */
+  truncateTarget?: boolean;
+  /** Copy rows whose parent exists and list the orphans instead of stopping. */
+  skipOrphans?: boolean;
+  progress?: ProgressReporter;
+}
+
+export const DEFAULT_BATCH_SIZE = 10_000;
+
+/**
+ * `semantik migrate-sqlite` as a function: detect the format, analyse (read + convert every row,
+ * collect problems, checksum the converted rows), then — unless it is a dry run or there are
+ * problems — copy table by table with COPY in resumable batches, reset identity sequences, and
+ * verify counts, content checksums and foreign keys on the target. Returns the report; throws
+ * SqliteMigrationError for what stops it before any row is considered (bad file, busy file,
+ * non-empty target, fingerprint mismatch).
+ */
+export async function migrateSqlite(options: MigrateSqliteOptions): Promise<MigrationReport> {
+  const started = performance.now();
+  const progress = options.progress ?? silentProgress;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new SqliteMigrationError('--batch-size must be a whole number ≥ 1');
+
+  const source = openSqliteSource(options.source);
+  try {
+    const fingerprint = fingerprintSource(source.path);
+    const format = detectFormat(source);
+    progress.phase(`Source ${source.path}: ${format.description}`);
+
+    const recorder = new ImportRecorder();
+    for (const table of format.extraTables) {
+      recorder.decide('extra-table', 'tables that are not part of this format → not imported (the source file keeps them)', `${table} (${source.count(table)} rows)`);
+    }
+    const transform = { skipOrphans: options.skipOrphans ?? false };
+    const plan: ImportPlan =
+      format.format === 'collections-era' ? buildCollectionsEraPlan(source, format, recorder, transform) : buildJobsEraPlan(source, format, recorder, transform);
+
+    progress.phase('Reading and converting every row (nothing is written yet)…');
+    const expected = new Map<string, TableChecksum>();
+    for (const job of plan.tables) {
+      const acc = new ChecksumAccumulator(job.columns);
+      for (const row of job.rows(0)) acc.add(row.values);
+      expected.set(job.table, acc.result());
+    }
+    recorder.muted = true;
+
+    const orphanCount = recorder.problemCounts.get('orphan') ?? 0;
+    const fatalProblems = recorder.problemTotal - (transform.skipOrphans ? orphanCount : 0);
+    const reconciliation = plan.reconciliation();
+    const report: MigrationReport = {
+      source: { path: source.path, sizeBytes: source.sizeBytes, fingerprint },
+      format,
+      target: null,
+      dryRun: options.dryRun ?? false,
+      resumed: false,
+      runId: null,
+      tables: plan.tables.map(
+        (job): TableReport => ({
+          table: job.table,
+          sourceTable: job.sourceTable,
+          sourceRows: job.sourceRows,
+          rows: expected.get(job.table)!.rows,
+          skipped: recorder.skippedOrphans.get(job.table) ?? 0,
+          conversions: job.conversions,
+          copiedThisRun: 0,
+          seconds: 0,
+          rowsPerSecond: 0,
+          megabytesPerSecond: 0,
+          bytes: 0,
+          expected: expected.get(job.table)!,
+        }),
+      ),
+      decisions: recorder.decisionList(),
+      problems: recorder.problems,
+      problemCounts: Object.fromEntries(recorder.problemCounts),
+      skippedOrphans: Object.fromEntries(recorder.skippedOrphans),
+      reconciliation,
+      verification: { checked: false, ok: false, failures: [] },
+      reindex: { collections: plan.reindexCollections(), command: REINDEX_COMMAND },
+      seconds: 0,
+      exitCode: 1,
+    };
+    const unbalanced = reconciliation.filter((r) => !r.balanced).map((r) => `reconciliation of ${r.sourceTable} does not add up`);
+    if (fatalProblems > 0 || unbalanced.length > 0 || options.dryRun) {
+      report.verification.failures.push(...unbalanced);
+      report.exitCode = fatalProblems === 0 && unbalanced.length === 0 ? 0 : 1;
+      report.seconds = (performance.now() - started) / 1000;
+      return report;
+    }
+
+    const { database, close } = await openTarget(options);
+    try {
+      report.target = database.target;
+      await copyAndVerify(database, plan, report, { fingerprint, sourcePath: source.path, batchSize, progress, options });
+    } finally {
+      await close();
+    }
+    report.seconds = (performance.now() - started) / 1000;
+    return report;
+  } finally {
+    source.close();
+  }
+}
+
+async function openTarget(options: MigrateSqliteOptions): Promise<{ database: Database; close: () => Promise<void> }> {
+  if (options.database && !options.target) return { database: options.database, close: async () => {} };
+  if (!options.config) throw new SqliteMigrationError('no target: pass --target postgres://… or configure DATABASE_URL');
+  const config: AppConfig = options.target
+    ? { ...options.config, databaseUrl: options.target, pool: { ...options.config.pool, size: 1, maxOverflow: 2 } }
+    : options.config;
+  if (options.target && !/^postgres(ql)?:\/\//.test(options.target)) {
+    throw new SqliteMigrationError(`--target must be a postgres:// URL, got ${redactUrl(options.target)}`);
+  }
+  const database = await openDatabase(config);
+  return { database, close: () => database.close() };
+}
+
+interface CopyContext {
+  fingerprint: string;
+  sourcePath: string;
+  batchSize: number;
+  progress: ProgressReporter;
+  options: MigrateSqliteOptions;
+}
+
+/** Decides between a fresh run, a resumed run and a refusal, from the target's state. */
+async function startRun(database: Database, plan: ImportPlan, ctx: CopyContext): Promise<{ run: ImportRunRow; resumed: boolean }> {
+  const runs = new ImportRunRepository(database.db);
+  if (ctx.options.truncateTarget) {
+    ctx.progress.phase('Emptying the target (--truncate-target)…');
+    await truncateTarget(database.db);
+  }
+  const latest = await runs.findLatest();
+  const occupied = await nonEmptyTables(database.db);
+  if (ctx.options.resume && latest && latest.status !== 'completed') {
+    if (latest.source_fingerprint !== ctx.fingerprint) {
+      throw new SqliteMigrationError(
+        `cannot resume: the interrupted import in the target (run ${latest.id}, started ${latest.started_at.toISOString()}) was made from a different ` +
+          `or since-modified file (${latest.source_path}). Resume with that exact file, or start over with --truncate-target.`,
+      );
+    }
+    await runs.markRunning(latest.id, ctx.sourcePath);
+    return { run: latest, resumed: true };
+  }
+  if (occupied.length > 0) {
+    const previous =
+      latest?.status === 'completed' && latest.source_fingerprint === ctx.fingerprint
+        ? ` This file was already imported completely (run ${latest.id}).`
+        : latest && latest.status !== 'completed'
+          ? ` It holds an interrupted import (run ${latest.id} of ${latest.source_path}): add --resume to continue it.`
+          : '';
+    throw new SqliteMigrationError(
+      `the target database is not empty (rows in ${occupied.join(', ')}).${previous}\n` +
+        '  Import into an empty database, or add --truncate-target to delete everything in it first.',
+    );
+  }
+  return { run: await runs.insert({ fingerprint: ctx.fingerprint, sourcePath: ctx.sourcePath, format: plan.format.format }), resumed: false };
+}
+
+async function copyAndVerify(database: Database, plan: ImportPlan, report: MigrationReport, ctx: CopyContext): Promise<void> {
+  ctx.progress.phase(`Preparing the target ${database.target} (schema migrations)…`);
+  await migrateToLatest(database.db);
+  const { run, resumed } = await startRun(database, plan, ctx);
+  report.runId = run.id;
+  report.resumed = resumed;
+  const runs = new ImportRunRepository(database.db);
+
+  try {
+    ctx.progress.phase(resumed ? `Resuming run ${run.id}…` : 'Copying…');
+    for (const job of plan.tables) {
+      const tableReport = report.tables.find((t) => t.table === job.table)!;
+      const start: TableProgress = run.progress[job.table] ?? { lastKey: 0, rows: 0, done: false };
+      if (start.done) continue;
+      ctx.progress.tableStart(job.table, tableReport.rows, start.rows);
+      const stats = await copyTable(database, run.id, job, start, ctx.batchSize, (done) => ctx.progress.tableRows(job.table, done));
+      ctx.progress.tableEnd(job.table, start.rows + stats.rows, stats.seconds);
+      tableReport.copiedThisRun = stats.rows;
+      tableReport.seconds = stats.seconds;
+      tableReport.bytes = stats.bytes;
+      tableReport.rowsPerSecond = stats.seconds > 0 ? stats.rows / stats.seconds : 0;
+      tableReport.megabytesPerSecond = stats.seconds > 0 ? stats.bytes / 1e6 / stats.seconds : 0;
+    }
+    for (const job of plan.tables) if (job.identity) await resetIdentity(database, job.table);
+
+    ctx.progress.phase('Verifying (row counts, content checksums, foreign keys)…');
+    const failures: string[] = [];
+    for (const t of report.tables) {
+      const job = plan.tables.find((j) => j.table === t.table)!;
+      t.actual = await targetChecksum(database.db, t.table, job.columns);
+      t.verified = t.actual.rows === t.expected.rows && t.actual.sum === t.expected.sum;
+      if (t.actual.rows !== t.expected.rows) failures.push(`${t.table}: ${t.actual.rows} rows in the target, expected ${t.expected.rows}`);
+      else if (!t.verified) failures.push(`${t.table}: content checksum differs (target ${t.actual.sum}, source ${t.expected.sum})`);
+    }
+    failures.push(...(await checkTargetConstraints(database.db)));
+    report.verification = { checked: true, ok: failures.length === 0, failures };
+    report.exitCode = failures.length === 0 ? 0 : 1;
+    await runs.finish(run.id, failures.length === 0 ? 'completed' : 'failed', report);
+  } catch (err) {
+    await runs.finish(run.id, 'failed', { error: (err as Error).message }).catch(() => {});
+    throw new SqliteMigrationError(
+      `the import stopped: ${(err as Error).message}\n` +
+        '  What was committed so far is recorded; fix the cause and run the same command with --resume to continue.',
+    );
+  }
+}

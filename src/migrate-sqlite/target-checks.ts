@@ -1,0 +1,64 @@
+import { type Kysely, sql } from 'kysely';
+
+/** Tables an import writes (or that would make a target "not empty"), children before parents. */
+export const IMPORT_TARGET_TABLES = [
+  'chunk_embeddings',
+  'chunks',
+  'collection_audit_log',
+  'documents',
+  'operation_metrics',
+  'operations',
+  'collection_resource_limits',
+  'collection_permissions',
+  'collection_sources',
+  'collections',
+  'api_keys',
+  'refresh_tokens',
+  'users',
+] as const;
+
+/** The tables that already hold rows (an empty list means the target is empty). */
+export async function nonEmptyTables(db: Kysely<any>): Promise<string[]> {
+  const found: string[] = [];
+  for (const table of IMPORT_TARGET_TABLES) {
+    const { rows } = await sql<{ present: boolean }>`SELECT EXISTS (SELECT 1 FROM ${sql.table(table)}) AS present`.execute(db);
+    if (rows[0]?.present) found.push(table);
+  }
+  return found;
+}
+
+/** --truncate-target: empties every application table and the import history, and restarts ids. */
+export async function truncateTarget(db: Kysely<any>): Promise<void> {
+  const tables = [...IMPORT_TARGET_TABLES, 'sqlite_import_runs'];
+  await sql`TRUNCATE ${sql.join(tables.map((t) => sql.table(t)))} RESTART IDENTITY CASCADE`.execute(db);
+}
+
+/**
+ * Re-checks every single-column foreign key among the imported tables with an anti-join, and that
+ * no constraint is left NOT VALID. PostgreSQL enforced them during COPY already; this is the
+ * independent check the verification report states, cheap (hash anti-joins, < 1 s for 200k rows).
+ */
+export async function checkTargetConstraints(db: Kysely<any>): Promise<string[]> {
+  const failures: string[] = [];
+  const { rows: fks } = await sql<{ child: string; column: string; parent: string; parent_column: string; name: string }>`
+    SELECT c.conrelid::regclass::text AS child, a.attname AS column, c.confrelid::regclass::text AS parent,
+           pa.attname AS parent_column, c.conname AS name
+    FROM pg_constraint c
+    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+    JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = c.confkey[1]
+    WHERE c.contype = 'f' AND array_length(c.conkey, 1) = 1 AND c.connamespace = 'public'::regnamespace
+    ORDER BY 1, 2`.execute(db);
+  for (const fk of fks) {
+    if (!(IMPORT_TARGET_TABLES as readonly string[]).includes(fk.child)) continue;
+    const { rows } = await sql<{ n: string | number }>`
+      SELECT count(*) AS n FROM ${sql.table(fk.child)} c
+      WHERE c.${sql.ref(fk.column)} IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM ${sql.table(fk.parent)} p WHERE p.${sql.ref(fk.parent_column)} = c.${sql.ref(fk.column)})`.execute(db);
+    const n = Number(rows[0]!.n);
+    if (n > 0) failures.push(`${fk.child}.${fk.column}: ${n} row(s) reference a missing ${fk.parent} (${fk.name})`);
+  }
+  const { rows: invalid } = await sql<{ name: string }>`
+    SELECT conname AS name FROM pg_constraint WHERE NOT convalidated AND connamespace = 'public'::regnamespace`.execute(db);
+  for (const c of invalid) failures.push(`constraint ${c.name} is not validated`);
+  return failures;
+}
