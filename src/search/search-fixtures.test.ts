@@ -1,0 +1,108 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Database } from '../db/database.js';
+import { repositoriesFor } from '../db/repositories.js';
+import { inUnitOfWork } from '../db/unit-of-work.js';
+import type { QueryEmbedder } from './query-embedder.js';
+
+/**
+ * Fixture helpers shared by the search specs and `npm run eval:search` (a `.test.ts` file: excluded
+ * from the build, not a spec itself): write a collection with documents, chunks and embeddings
+ * through the repositories, exactly as indexing stores them (generation = the active generation).
+ */
+
+/** Word hashing into ±1 buckets, L2-normalized: texts sharing words get similar vectors. Tests only. */
+export function hashEmbedder(dimension = 384, model = `test-hash-${dimension}`): QueryEmbedder {
+  const embedOne = (text: string) => {
+    const v = new Float64Array(dimension);
+    for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+      const h = createHash('sha1').update(word).digest();
+      v[h.readUInt32BE(0) % dimension]! += h[4]! & 1 ? 1 : -1;
+    }
+    const norm = Math.hypot(...v) || 1;
+    return Array.from(v, (x) => x / norm);
+  };
+  return { model, dimension, embed: async (texts) => texts.map(embedOne) };
+}
+
+export interface FixtureChunk {
+  text: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface FixtureDocument {
+  path: string;
+  mimeType?: string;
+  metadata?: Record<string, unknown>;
+  chunks: Array<string | FixtureChunk>;
+}
+
+export interface SeededDocument {
+  id: string;
+  path: string;
+  chunkIds: string[];
+}
+
+export interface SeedOptions {
+  ownerId: number;
+  name?: string;
+  isPublic?: boolean;
+  embedder: QueryEmbedder;
+  documents: FixtureDocument[];
+  /** Defaults to 1 (the active generation of a new collection). */
+  generation?: number;
+  /** Text embedded for a chunk; indexing may prefix the file name. Defaults to the chunk text. */
+  embeddingInput?: (document: FixtureDocument, chunk: FixtureChunk) => string;
+}
+
+export async function seedCollection(database: Database, options: SeedOptions): Promise<{ id: string; name: string; documents: SeededDocument[] }> {
+  const name = options.name ?? `search-${randomUUID()}`;
+  const generation = options.generation ?? 1;
+  const { embedder } = options;
+  // Embed before the unit of work: never hold a transaction open while a model runs.
+  const prepared: Array<{ document: FixtureDocument; chunks: FixtureChunk[]; vectors: ArrayLike<number>[] }> = [];
+  for (const document of options.documents) {
+    const chunks = document.chunks.map((c) => (typeof c === 'string' ? { text: c } : c));
+    const inputs = chunks.map((c) => options.embeddingInput?.(document, c) ?? c.text);
+    const vectors = await embedder.embed(inputs);
+    prepared.push({ document, chunks, vectors });
+  }
+  return inUnitOfWork(database, async (tx) => {
+    const repos = repositoriesFor(tx);
+    const collection = await repos.collections.insert({
+      name,
+      owner_id: options.ownerId,
+      vector_store_name: `vs_${randomUUID()}`,
+      embedding_model: embedder.model,
+      embedding_dimension: embedder.dimension,
+      is_public: options.isPublic ?? false,
+    });
+    const documents: SeededDocument[] = [];
+    for (const { document, chunks, vectors } of prepared) {
+      const row = await repos.documents.insert({
+        collection_id: collection.id,
+        file_path: document.path,
+        file_name: document.path.split('/').pop() ?? document.path,
+        file_size: chunks.reduce((n, c) => n + c.text.length, 0),
+        mime_type: document.mimeType ?? 'text/plain',
+        content_hash: createHash('sha256').update(`${document.path}\n${chunks.map((c) => c.text).join('\n')}`).digest('hex'),
+        status: 'completed',
+        chunk_count: chunks.length,
+        metadata: document.metadata ?? {},
+      });
+      const chunkIds = await repos.chunks.insertMany(
+        chunks.map((c, i) => ({
+          collection_id: collection.id,
+          document_id: row.id,
+          generation,
+          chunk_index: i,
+          text: c.text,
+          metadata: c.metadata ?? {},
+          embedding: vectors[i]!,
+        })),
+        { model: embedder.model, dimension: embedder.dimension },
+      );
+      documents.push({ id: row.id, path: document.path, chunkIds });
+    }
+    return { id: collection.id, name, documents };
+  });
+}

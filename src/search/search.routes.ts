@@ -1,0 +1,59 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { UnauthorizedError } from '../errors/domain-errors.js';
+import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
+import { KeywordTermStats } from './keyword-term-stats.js';
+import { cachedEmbedderLookup, type QueryEmbedderLookup } from './query-embedder.js';
+import { searchRequestSchema, singleSearchRequestSchema, type SearchRequest } from './search.schema.js';
+import { search, type SearchPrincipal } from './search.service.js';
+
+export interface SearchRouteOptions {
+  /** Tests may inject embedders; by default each model's provider is created once and closed with the app. */
+  embedders?: QueryEmbedderLookup;
+}
+
+/**
+ * `POST /api/v2/search` and `/api/v2/search/single` (registered under the authenticated /api/v2
+ * scope). Unlike other routes these do not run inside the request unit of work (`uow`): the query
+ * must be embedded with no transaction open, so the service opens its own short read-only ones
+ * around the embedding (see search.service.ts).
+ */
+export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, options) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ['search'];
+  let embedders = options.embedders;
+  if (!embedders) {
+    const owned = cachedEmbedderLookup((model) => createEmbeddingProvider(model));
+    app.addHook('onClose', async () => owned.close());
+    embedders = owned;
+  }
+  const deps = { embedders, keywordStats: new KeywordTermStats() };
+
+  const principalOf = (request: { principal: { user: { id: number; is_superuser: boolean }; apiKeyId?: string } | null }): SearchPrincipal => {
+    if (!request.principal) throw new UnauthorizedError();
+    const { user, apiKeyId } = request.principal;
+    return { id: user.id, is_superuser: user.is_superuser, apiKeyId };
+  };
+
+  r.post(
+    '/search',
+    {
+      schema: {
+        tags,
+        summary: 'Search 1–10 collections (semantic, keyword or hybrid); best chunk per document first',
+        body: searchRequestSchema,
+      },
+    },
+    async (request) => search(app.deps.database, principalOf(request), request.body, deps),
+  );
+
+  r.post(
+    '/search/single',
+    { schema: { tags, summary: 'Search one collection', body: singleSearchRequestSchema } },
+    async (request) => {
+      const { collection_id, ...rest } = request.body;
+      const body: SearchRequest = { ...rest, collection_uuids: [collection_id] };
+      return search(app.deps.database, principalOf(request), body, deps);
+    },
+  );
+};

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * Request and response shapes of `POST /api/v2/search` and `/api/v2/search/single` (contract:
+ * /work/shared/contract/API.md, Search). Validated once at the edge; the service takes the parsed type.
+ */
+export const SEARCH_TYPES = ['semantic', 'keyword', 'hybrid'] as const;
+export type SearchType = (typeof SEARCH_TYPES)[number];
+
+/**
+ * Hybrid is the default because `npm run eval:search` (bench/reports/search-eval.md) measured it best
+ * on MRR@10 and recall@5 with the default model; docs/search.md has the numbers.
+ */
+export const DEFAULT_SEARCH_TYPE: SearchType = 'hybrid';
+export const DEFAULT_HYBRID_ALPHA = 0.7;
+export const MAX_COLLECTIONS_PER_SEARCH = 10;
+export const MAX_K = 100;
+export const MAX_QUERY_LENGTH = 1000;
+
+const metadataScalar = z.union([z.string().max(1000), z.number().finite(), z.boolean()]);
+const metadataValue = z.union([metadataScalar, z.record(z.string(), z.unknown())]);
+
+/** key → value or list of values (any of). Keys are data, never SQL: see search-filters.ts. */
+export const metadataFilterSchema = z
+  .record(z.string().min(1).max(200), z.union([metadataValue, z.array(metadataValue).min(1).max(100)]))
+  .refine((filter) => Object.keys(filter).length <= 20, { message: 'metadata_filter takes at most 20 keys' });
+
+export type MetadataFilter = z.infer<typeof metadataFilterSchema>;
+
+const searchOptions = {
+  query: z
+    .string()
+    .trim()
+    .min(1, { message: 'query must not be empty' })
+    .max(MAX_QUERY_LENGTH, { message: `query must be at most ${MAX_QUERY_LENGTH} characters` }),
+  k: z.number().int().min(1, { message: 'k must be between 1 and 100' }).max(MAX_K, { message: 'k must be between 1 and 100' }).default(10),
+  search_type: z.enum(SEARCH_TYPES).default(DEFAULT_SEARCH_TYPE),
+  score_threshold: z.number().finite().nullish(),
+  metadata_filter: metadataFilterSchema.nullish(),
+  include_content: z.boolean().default(true),
+  hybrid_alpha: z.number().min(0).max(1).default(DEFAULT_HYBRID_ALPHA),
+};
+
+export const searchRequestSchema = z.object({
+  collection_uuids: z
+    .array(z.guid({ message: 'collection_uuids must be UUIDs' }))
+    .min(1, { message: 'collection_uuids needs at least one collection' })
+    .max(MAX_COLLECTIONS_PER_SEARCH, { message: `at most ${MAX_COLLECTIONS_PER_SEARCH} collections can be searched at once` }),
+  ...searchOptions,
+});
+
+export const singleSearchRequestSchema = z.object({
+  collection_id: z.guid({ message: 'collection_id must be a UUID' }),
+  ...searchOptions,
+});
+
+export type SearchRequest = z.output<typeof searchRequestSchema>;
+export type SearchRequestInput = z.input<typeof searchRequestSchema>;
+
+export interface SearchResult {
+  document_id: string;
+  chunk_id: string;
+  collection_id: string;
+  collection_name: string;
+  file_name: string;
+  file_path: string;
+  score: number;
+  text: string | null;
+  metadata: Record<string, unknown>;
+  embedding_model: string;
+}
+
+export interface SearchResponse {
+  query: string;
+  results: SearchResult[];
+  total_results: number;
+  collections_searched: Array<{ id: string; name: string; embedding_model: string }>;
+  search_type: SearchType;
+  search_time_ms: number;
+}

@@ -1,0 +1,201 @@
+import type { Database } from '../db/database.js';
+import { inUnitOfWork, type Tx } from '../db/unit-of-work.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-errors.js';
+import { embedQuery, type QueryEmbedderLookup, type QueryVector } from './query-embedder.js';
+import { KeywordTermStats } from './keyword-term-stats.js';
+import { compileMetadataFilter } from './search-filters.js';
+import { SearchRepository, type KeywordMatch, type SearchableCollectionRow, type SearchQueryPlan, type SearchRow } from './search.repository.js';
+import type { SearchRequest, SearchResponse, SearchResult, SearchType } from './search.schema.js';
+
+/** Who is searching: the authenticated user, and the API key when the request used one. */
+export interface SearchPrincipal {
+  id: number;
+  is_superuser: boolean;
+  apiKeyId?: string;
+}
+
+export interface SearchDeps {
+  /** Cached per model (see cachedEmbedderLookup): model load is slow, one query embedding is fast. */
+  embedders: QueryEmbedderLookup;
+  /** Per-process cache of frequent lexemes (keyword candidate selection); omitted = every word selects. */
+  keywordStats?: KeywordTermStats;
+}
+
+/** Tuning knobs; the defaults are what bench/reports/search*.md measured. Tests and the eval override them. */
+export interface SearchTuning {
+  /** Minimum HNSW ef_search; raised to the candidate depth when that is larger (pgvector caps it at 1000). */
+  efSearchFloor: number;
+  /** Plain keyword queries match any word (default) or all words (websearch_to_tsquery's AND). */
+  keywordMatch: KeywordMatch;
+}
+
+/**
+ * ef_search 64: on the 100k-chunk bench (bench/reports/search.md, ef_search sweep) recall@10 against
+ * exact search was 0.999 at 64 and at 100, 0.975–0.989 at pgvector's default 40, while 100 cost ~2×
+ * the latency of 40. The candidate depth (50 for k = 10) raises it when k is larger.
+ */
+export const DEFAULT_TUNING: SearchTuning = { efSearchFloor: 64, keywordMatch: 'any' };
+
+/**
+ * Candidates taken before diversification (and, for hybrid, from each side before fusion). Hybrid
+ * needs depth on both sides for ranks to overlap: max(4k, 50). A single list only needs room for
+ * k distinct documents after the per-document reordering: max(2k, 20) — fewer rows to fetch and
+ * join (the semantic statement's cost over the raw index scan is mostly those per-candidate joins).
+ */
+export function candidateDepth(k: number, searchType: SearchType): number {
+  return searchType === 'hybrid' ? Math.max(k * 4, 50) : Math.max(k * 2, 20);
+}
+
+/** ef_search: at least the floor, at least the depth (below it HNSW returns fewer rows), ≤ pgvector's 1000. */
+export function efSearchFor(depth: number, tuning: SearchTuning = DEFAULT_TUNING): number {
+  return Math.min(1000, Math.max(tuning.efSearchFloor, depth));
+}
+
+function uniqueIds(ids: readonly string[]): string[] {
+  return [...new Set(ids.map((id) => id.toLowerCase()))];
+}
+
+function canRead(principal: SearchPrincipal, collection: SearchableCollectionRow): boolean {
+  return principal.is_superuser || collection.owner_id === principal.id || collection.is_public || collection.granted;
+}
+
+/**
+ * The collections this principal may search, in request order. Unknown and invisible collections
+ * are the same 404 (the contract: never leak that another user's private collection exists).
+ */
+export async function loadSearchableCollections(
+  tx: Tx,
+  principal: SearchPrincipal,
+  collectionIds: readonly string[],
+): Promise<SearchableCollectionRow[]> {
+  const ids = uniqueIds(collectionIds);
+  const rows = await new SearchRepository(tx).findCollectionsWithGrant(ids, principal.id, principal.apiKeyId);
+  const byId = new Map(rows.map((row) => [row.id.toLowerCase(), row]));
+  const missing = ids.filter((id) => {
+    const row = byId.get(id);
+    return !row || !canRead(principal, row);
+  });
+  if (missing.length > 0) {
+    throw new NotFoundError(`Collection${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')}`, { collection_ids: missing });
+  }
+  return ids.map((id) => byId.get(id)!);
+}
+
+/**
+ * Semantic scores are cosine similarities of one model's vectors; vectors of different models are
+ * not comparable, so collections searched together semantically must share the model.
+ */
+export function sharedEmbeddingModel(collections: readonly SearchableCollectionRow[]): string {
+  const models = new Map<string, string[]>();
+  for (const c of collections) models.set(c.embedding_model, [...(models.get(c.embedding_model) ?? []), c.name]);
+  if (models.size > 1) {
+    const groups = [...models].map(([model, names]) => `${names.join(', ')} (${model})`).join('; ');
+    throw new ValidationError(
+      `Collections searched together must use the same embedding model for semantic or hybrid search: ${groups}. ` +
+        `Search them separately, or use search_type "keyword".`,
+      { models: Object.fromEntries(models) },
+    );
+  }
+  return collections[0]!.embedding_model;
+}
+
+function toResult(row: SearchRow, collection: SearchableCollectionRow): SearchResult {
+  return {
+    document_id: row.document_id,
+    chunk_id: row.chunk_id,
+    collection_id: row.collection_id,
+    collection_name: collection.name,
+    file_name: row.file_name,
+    file_path: row.file_path,
+    score: Number(row.score),
+    text: row.text,
+    metadata: row.metadata ?? {},
+    embedding_model: collection.embedding_model,
+  };
+}
+
+export interface SearchInTransactionOptions {
+  tuning?: SearchTuning;
+  keywordStats?: KeywordTermStats;
+}
+
+/**
+ * Everything after the query embedding, inside one (read-only) transaction: permission check on the
+ * same snapshot as the data, the HNSW knobs, one search statement. `queryVector` is required for
+ * semantic and hybrid. The bench calls this directly to measure search without embedding.
+ */
+export async function searchInTransaction(
+  tx: Tx,
+  principal: SearchPrincipal,
+  request: SearchRequest,
+  queryVector: QueryVector | undefined,
+  options: SearchInTransactionOptions = {},
+): Promise<Omit<SearchResponse, 'search_time_ms'>> {
+  const tuning = options.tuning ?? DEFAULT_TUNING;
+  const collections = await loadSearchableCollections(tx, principal, request.collection_uuids);
+  const needsVector = request.search_type !== 'keyword';
+  if (needsVector) {
+    const model = sharedEmbeddingModel(collections);
+    if (!queryVector) throw new Error('semantic and hybrid search need the query embedded first');
+    if (queryVector.model !== model) {
+      // The collection was reindexed with another model between embedding and searching.
+      throw new ConflictError(`The embedding model of the collection changed to ${model} during the search; search again`);
+    }
+  }
+
+  const repository = new SearchRepository(tx);
+  const needsKeyword = request.search_type !== 'semantic';
+  const commonLexemes = needsKeyword && tuning.keywordMatch === 'any' && options.keywordStats ? await options.keywordStats.commonLexemes(tx) : [];
+  const depth = candidateDepth(request.k, request.search_type);
+  const plan: SearchQueryPlan = {
+    type: request.search_type,
+    collectionIds: collections.map((c) => c.id),
+    k: request.k,
+    depth,
+    scoreThreshold: request.score_threshold ?? null,
+    hybridAlpha: request.hybrid_alpha,
+    includeContent: request.include_content,
+    filter: compileMetadataFilter(request.metadata_filter),
+    queryVector: needsVector ? queryVector : undefined,
+    keyword: needsKeyword ? { text: request.query, match: tuning.keywordMatch, commonLexemes } : undefined,
+  };
+  if (needsVector) await repository.setVectorScanOptions(efSearchFor(depth, tuning));
+  const byId = new Map(collections.map((c) => [c.id, c]));
+  const results = (await repository.search(plan)).map((row) => toResult(row, byId.get(row.collection_id)!));
+  return {
+    query: request.query,
+    results,
+    total_results: results.length,
+    collections_searched: collections.map((c) => ({ id: c.id, name: c.name, embedding_model: c.embedding_model })),
+    search_type: request.search_type,
+  };
+}
+
+/**
+ * The whole search: (1) a short read-only unit of work checks permissions and finds the model, so a
+ * 404/422 costs no embedding; (2) the query is embedded with no transaction open (in embedded mode a
+ * held transaction would block every other request for the embedding's duration); (3) one read-only
+ * unit of work runs the search. Keyword search needs no embedding and skips step 1.
+ */
+export async function search(
+  database: Database,
+  principal: SearchPrincipal,
+  request: SearchRequest,
+  deps: SearchDeps,
+  tuning: SearchTuning = DEFAULT_TUNING,
+): Promise<SearchResponse> {
+  const started = performance.now();
+  let queryVector: QueryVector | undefined;
+  if (request.search_type !== 'keyword') {
+    const model = await inUnitOfWork(
+      database,
+      async (tx) => sharedEmbeddingModel(await loadSearchableCollections(tx, principal, request.collection_uuids)),
+      { readOnly: true },
+    );
+    queryVector = await embedQuery(deps.embedders, model, request.query);
+  }
+  const response = await inUnitOfWork(database, (tx) => searchInTransaction(tx, principal, request, queryVector, { tuning, keywordStats: deps.keywordStats }), {
+    readOnly: true,
+  });
+  return { ...response, search_time_ms: Math.round((performance.now() - started) * 100) / 100 };
+}
