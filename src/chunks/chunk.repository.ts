@@ -126,6 +126,18 @@ export class ChunkRepository {
     if (!Number.isInteger(dimension) || dimension <= 0 || dimension > 16_000) {
       throw new ValidationError(`Embedding dimension must be an integer in 1..16000, got ${dimension}`);
     }
+    // CREATE INDEX IF NOT EXISTS is not safe against itself: 20 collections created at once with a
+    // new dimension failed 3 runs in 5 with a duplicate pg_class entry (23505 → a misleading 409;
+    // test/reliability/http-concurrency.spec.ts). A transaction-scoped advisory lock serialises the
+    // creators; checking first skips the lock and the table's SHARE lock when the index exists.
+    const name = `chunk_embeddings_hnsw_${dimension}`;
+    const exists = async () => {
+      const { rows } = await sql<{ oid: string | null }>`SELECT to_regclass(${name})::text AS oid`.execute(this.tx);
+      return rows[0]?.oid !== null && rows[0]?.oid !== undefined;
+    };
+    if (await exists()) return;
+    await sql`SELECT pg_advisory_xact_lock(hashtext('semantik.ensure_vector_index'))`.execute(this.tx);
+    if (await exists()) return;
     await sql`
       CREATE INDEX IF NOT EXISTS ${sql.id(`chunk_embeddings_hnsw_${dimension}`)} ON chunk_embeddings
       USING hnsw ((embedding::vector(${sql.lit(dimension)})) vector_cosine_ops) WHERE dimension = ${sql.lit(dimension)}`.execute(this.tx);

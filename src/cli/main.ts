@@ -3,6 +3,7 @@ import { registerDbCommands } from '../db/db.commands.js';
 import { registerMigrateSqliteCommands } from '../migrate-sqlite/migrate-sqlite.commands.js';
 import { registerServeCommands } from '../http/serve.commands.js';
 import { registerUserCommands } from '../users/user.commands.js';
+import { registerWorkerCommands } from '../operations/worker.commands.js';
 import { registerBackupCommands } from '../backup/backup.commands.js';
 
 /**
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerMigrateSqliteCommands(program);
   registerServeCommands(program);
   registerUserCommands(program);
+  registerWorkerCommands(program);
   registerBackupCommands(program);
   return program;
 }

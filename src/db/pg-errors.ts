@@ -25,7 +25,10 @@ export function isTransientDatabaseError(err: unknown): boolean {
   const code = (err as PgErrorFields | undefined)?.code;
   if (code && (TRANSIENT_SQLSTATES.has(code) || TRANSIENT_SOCKET_CODES.has(code))) return true;
   const message = (err as Error | undefined)?.message ?? '';
-  return /Connection terminated|terminating connection|server closed the connection/i.test(message);
+  // "Client has encountered a connection error and is not queryable": pg's answer to a query on a
+  // client whose server went away between two statements (seen on every PostgreSQL restart in
+  // test/reliability/postgres-restart.spec.ts); unmatched, a worker treated it as permanent and failed the operation.
+  return /Connection terminated|terminating connection|server closed the connection|is not queryable/i.test(message);
 }
 
 /**
@@ -49,6 +52,9 @@ export function mapDatabaseError(err: unknown, context = 'record'): unknown {
     case '22003':
     case '22007':
     case '22008':
+    // Text containing a NUL byte ("\u0000" is valid JSON): PostgreSQL text and jsonb cannot hold it.
+    case '22021':
+    case '22P05':
       return new ValidationError(`Invalid ${context}: ${fields.message ?? 'value rejected by the database'}`, { constraint: fields.constraint }, { cause: err });
     case '57014':
       return new QueryTimeoutError(`The database cancelled a ${context} query that ran too long (statement_timeout)`, { cause: err });

@@ -2,9 +2,12 @@ import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import type { AppConfig } from '../config/config.js';
 import { CliUsageError, withCli } from '../cli/cli-context.js';
+import { assertProductionReady } from '../config/production-guards.js';
 import type { Database } from '../db/database.js';
 import { migrateToLatest, migrationStatus } from '../db/migrator.js';
-import { InProcessOperationEventBus, type OperationEventBus } from '../operations/operation-events.js';
+import type { OperationEventBus } from '../operations/operation-events.js';
+import { createOperationEventBus } from '../operations/pg-notify-event-bus.js';
+import { startWorker as startBackgroundWorker } from '../operations/worker.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { buildApp } from './app.js';
 
@@ -45,15 +48,13 @@ export async function startServer(config: AppConfig, database: Database, logger:
     await migrateToLatest(database.db);
   }
 
-  // INTEGRATION: server mode (database.kind === 'server') will use the PostgreSQL LISTEN/NOTIFY bus
-  // here, so API processes see the events of workers in other processes; embedded mode keeps this one.
-  const eventBus: OperationEventBus = new InProcessOperationEventBus();
+  // Server mode: PostgreSQL LISTEN/NOTIFY, so this API process sees the progress of workers running in
+  // other processes; embedded mode: in-process (one process owns the embedded database anyway).
+  const eventBus: OperationEventBus = await createOperationEventBus(config, database, logger);
 
   const app = await buildApp({ config, database, logger, eventBus });
 
-  // INTEGRATION: default `startWorker` to the one from src/operations/worker.ts:
-  //   import { startWorker } from '../operations/worker.js';   …   options.startWorker ?? startWorker
-  const startWorker = options.startWorker;
+  const startWorker = options.startWorker ?? startBackgroundWorker;
   let worker: { stop(): Promise<void> } | undefined;
   if (options.worker !== false) {
     if (startWorker) {
@@ -117,6 +118,7 @@ export function registerServeCommands(program: Command, defaults: { startWorker?
     .option('--no-worker', 'do not run the background worker in this process')
     .action((opts: { host?: string; port?: string; worker: boolean }) =>
       withCli(async (ctx) => {
+        for (const warning of assertProductionReady(ctx.config)) ctx.logger.warn(warning);
         const database = await ctx.openDatabase();
         // The CLI's logger defaults to warn for one-shot commands; a server logs at LOG_LEVEL (default info).
         const logger = createLogger(ctx.config.logLevel);

@@ -43,6 +43,12 @@ export function createServerPool(connectionString: string, config: PoolConfig, o
   });
   // An idle client losing its server (restart, failover) must not crash the process.
   pool.on('error', (err) => onError?.(err));
+  // Nor a checked-out one: pg-pool listens for 'error' only while a client is idle, and a client
+  // told "terminating connection" (57P01) between two queries of a transaction emits 'error' with
+  // no listener, which killed the process on a PostgreSQL restart
+  // (test/reliability/postgres-restart.spec.ts). Its next query fails and the connection is
+  // destroyed on release (isConnectionLevelError).
+  pool.on('connect', (client) => client.on('error', (err) => onError?.(err)));
   return {
     pool,
     stats: () => ({

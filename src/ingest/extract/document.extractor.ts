@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
 import mammoth from 'mammoth';
 import { ExtractionError } from './extraction.error.js';
 import { extractorKindFor, mimeTypeFor, UNKNOWN_MIME_TYPE } from './file-type.registry.js';
@@ -74,8 +75,13 @@ async function extractFromBytes(filePath: string, bytes: Buffer, mimeType: strin
 async function readBounded(filePath: string, maxBytes: number): Promise<Buffer> {
   let handle: fs.FileHandle | undefined;
   try {
-    handle = await fs.open(filePath, 'r');
-    const { size } = await handle.stat();
+    // O_NONBLOCK: open(2) of a FIFO would otherwise wait for a writer forever (a file swapped for a
+    // FIFO between scan and read hung a worker: test/reliability/source-read-errors.spec.ts).
+    handle = await fs.open(filePath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw new ExtractionError('unreadable', 'cannot read file: EISDIR (it is a directory)', filePath);
+    if (!stats.isFile()) throw new ExtractionError('unreadable', 'cannot read file: not a regular file (FIFO, socket or device)', filePath);
+    const { size } = stats;
     if (size === 0) throw new ExtractionError('empty', 'empty file', filePath);
     if (size > maxBytes) {
       throw new ExtractionError('too_large', `file too large: ${size} bytes > limit ${maxBytes}, raise SEMANTIK_MAX_FILE_SIZE_MB`, filePath);

@@ -26,7 +26,7 @@ interface SearchErrors {
 export function SearchForm({ collections, busy, onSearch }: SearchFormProps) {
   const [query, setQuery] = useState('');
   const [selected, setSelected] = useState<string[]>([]);
-  const [searchType, setSearchType] = useState<SearchType>('semantic');
+  const [searchType, setSearchType] = useState<SearchType>('hybrid');
   const [k, setK] = useState('10');
   const [errors, setErrors] = useState<SearchErrors>({});
 

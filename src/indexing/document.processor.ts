@@ -1,0 +1,124 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { chunkText, embeddingInputFor, ExtractionError, extractText, type Chunk, type EmbeddingProvider } from '../ingest/index.js';
+
+/** What the pipeline reads about one file, with no database involved. */
+export interface DocumentInput {
+  path: string;
+  /** A failure known before reading (from the scanner): the document is failed without extracting. */
+  problem?: string;
+}
+
+export interface PreparedChunk {
+  chunk: Chunk;
+  embedding: Float32Array | number[];
+}
+
+export type PreparedDocument<T extends DocumentInput> =
+  | { input: T; ok: true; mimeType: string; title?: string; pageCount?: number; chunks: PreparedChunk[] }
+  | { input: T; ok: false; mimeType: string | null; error: string };
+
+export interface PrepareOptions {
+  chunkSize: number;
+  chunkOverlap: number;
+  maxFileSizeBytes: number;
+  documentRoots: readonly string[];
+  embedder: EmbeddingProvider;
+  /** Accumulates `extract_ms` (read + extract + chunk) and `embed_ms`. */
+  addMetric(name: string, value: number): void;
+}
+
+/**
+ * Files extracted at once: extraction is mostly synchronous CPU (PDF parsing, HTML to text), so
+ * more than a few in flight only adds memory; 4 overlaps the file reads.
+ */
+const EXTRACT_CONCURRENCY = 4;
+
+/**
+ * Extract → chunk → embed for one batch of files, outside any transaction. A bad file (corrupt,
+ * binary, empty, too large, unreadable, escaping the roots) becomes `ok: false` with the reason and
+ * the batch goes on; embedding errors are not per-file and propagate (the worker retries them).
+ */
+export async function prepareDocuments<T extends DocumentInput>(inputs: readonly T[], options: PrepareOptions): Promise<PreparedDocument<T>[]> {
+  const extractStart = performance.now();
+  const extracted: (
+    | { input: T; ok: true; mimeType: string; title?: string; pageCount?: number; chunks: Chunk[] }
+    | { input: T; ok: false; mimeType: string | null; error: string }
+  )[] = new Array(inputs.length);
+  let next = 0;
+  const extractWorker = async () => {
+    while (next < inputs.length) {
+      const index = next++;
+      extracted[index] = await extractOne(inputs[index]!, options);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(EXTRACT_CONCURRENCY, inputs.length) }, extractWorker));
+  options.addMetric('extract_ms', performance.now() - extractStart);
+
+  const texts: string[] = [];
+  for (const doc of extracted) {
+    if (doc.ok) for (const chunk of doc.chunks) texts.push(embeddingInputFor(chunk, doc.title));
+  }
+  const embedStart = performance.now();
+  const vectors = texts.length > 0 ? await options.embedder.embed(texts) : [];
+  options.addMetric('embed_ms', performance.now() - embedStart);
+  if (vectors.length !== texts.length) {
+    throw new Error(`embedding model ${options.embedder.model} returned ${vectors.length} vectors for ${texts.length} texts`);
+  }
+
+  let cursor = 0;
+  return extracted.map((doc) => {
+    if (!doc.ok) return doc;
+    const chunks = doc.chunks.map((chunk) => ({ chunk, embedding: vectors[cursor++]! }));
+    return { ...doc, chunks };
+  });
+}
+
+async function extractOne<T extends DocumentInput>(input: T, options: PrepareOptions) {
+  if (input.problem) return { input, ok: false as const, mimeType: null, error: input.problem };
+  // Re-checked right before reading: the file may have become a symlink since the scan.
+  const outside = await escapesRoots(input.path, options.documentRoots);
+  if (outside) return { input, ok: false as const, mimeType: null, error: outside };
+  try {
+    const extracted = await extractText(input.path, { maxBytes: options.maxFileSizeBytes });
+    const chunks = chunkText(extracted.text, {
+      chunkSize: options.chunkSize,
+      chunkOverlap: options.chunkOverlap,
+      format: extracted.format,
+      pages: extracted.pages,
+    });
+    if (chunks.length === 0) return { input, ok: false as const, mimeType: extracted.mimeType, error: 'no extractable text' };
+    return {
+      input,
+      ok: true as const,
+      mimeType: extracted.mimeType,
+      ...(extracted.title ? { title: extracted.title } : {}),
+      ...(extracted.pages ? { pageCount: extracted.pages.length } : {}),
+      chunks,
+    };
+  } catch (err) {
+    if (err instanceof ExtractionError) return { input, ok: false as const, mimeType: null, error: `${err.reason}: ${err.message}` };
+    // A parser crashing on a hostile file is still that file's problem, not the operation's.
+    return { input, ok: false as const, mimeType: null, error: `extraction failed: ${(err as Error).message ?? String(err)}` };
+  }
+}
+
+async function escapesRoots(filePath: string, roots: readonly string[]): Promise<string | undefined> {
+  let real: string;
+  try {
+    real = await fs.realpath(filePath);
+  } catch (err) {
+    return `unreadable: cannot read file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`;
+  }
+  for (const root of roots) {
+    const realRoot = await fs.realpath(root).catch(() => path.resolve(root));
+    if (real === realRoot || real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep)) return undefined;
+  }
+  return 'refused: file resolves outside the allowed document roots (SEMANTIK_DOCUMENT_ROOTS)';
+}
+
+/** Chunk metadata stored as jsonb (offsets and page have their own columns). */
+export function chunkMetadata(chunk: Chunk, title: string | undefined): Record<string, unknown> {
+  return { heading_path: chunk.headingPath, ...(title ? { title } : {}) };
+}

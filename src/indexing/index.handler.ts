@@ -1,0 +1,260 @@
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { sql } from 'kysely';
+import { inUnitOfWork, type Tx } from '../db/unit-of-work.js';
+import { repositoriesFor, type Repositories } from '../db/repositories.js';
+import type { CollectionRow, CollectionSourceRow } from '../db/schema.js';
+import type { DocumentFingerprint } from '../documents/document.repository.js';
+import type { EmbeddingProvider } from '../ingest/index.js';
+import { PermanentJobError, type JobContext } from '../operations/job.context.js';
+import { sourceScanConfigSchema, type IndexOperationConfig, type JobHandler, type SourceScanConfig } from '../operations/job.registry.js';
+import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBatches } from './batching.js';
+import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
+import { chunkMetadata, prepareDocuments } from './document.processor.js';
+import { IndexingRepository, type ProcessedDocumentRow } from './indexing.repository.js';
+import { scanSource, type ScannedFile } from './source.scanner.js';
+
+/** Refused paths kept in operations.metadata for the UI; the count is always exact. */
+const MAX_REFUSED_LISTED = 50;
+/** Counters are recomputed at most this often during a run (and always at the end). */
+const COUNTER_REFRESH_MS = 2_000;
+
+type Ctx = JobContext<IndexOperationConfig>;
+
+interface PlannedFile extends ScannedFile {
+  /** Documents holding an older version of this path, replaced in the same transaction. */
+  supersedes: string[];
+}
+
+/**
+ * `index` and `append`: scan one source, skip files whose content is already indexed (or already
+ * known to be bad), process new and changed files in batches, then remove documents whose files
+ * vanished. Safe to run again after a crash: everything committed is skipped by content hash.
+ */
+export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
+  async run(ctx) {
+    const started = performance.now();
+    const { collection, source, scan } = await beginIndexing(ctx);
+    const embedder = ctx.embedders.get(collection.embedding_model);
+    await prepareEmbeddingColumn(ctx, collection, embedder);
+
+    const scanStart = performance.now();
+    const scanned = await scanSource(source.source_path, { ...scan, documentRoots: ctx.app.documentRoots, maxFileSizeBytes: ctx.app.maxFileSizeBytes });
+    ctx.addMetric('scan_ms', performance.now() - scanStart);
+
+    const fingerprints = await inUnitOfWork(ctx.database, (tx) => repositoriesFor(tx).documents.listFingerprints(collection.id), { readOnly: true });
+    const plan = planChanges(scanned.files, fingerprints, source.id);
+    // Refused files (symlinks out of the roots) are failures of the source's first scan; later
+    // appends list them in metadata but count only what changed. Once per operation, not per attempt.
+    const countRefused = source.last_indexed_at === null && ctx.operation.metadata['scan'] === undefined;
+
+    await ctx.commitBatch(async (tx) => {
+      await new IndexingRepository(tx).updateLocations(plan.relocations);
+      if (countRefused) {
+        ctx.progress.processed_files += scanned.refused.length;
+        ctx.progress.failed_files += scanned.refused.length;
+      }
+      ctx.progress.total_files = ctx.progress.processed_files + plan.toProcess.length;
+      await ctx.saveMetadata(tx, {
+        scan: {
+          source_id: source.id,
+          scanned_files: scanned.files.length,
+          unchanged_files: plan.unchanged,
+          files_to_process: plan.toProcess.length,
+          vanished_documents: plan.vanished.length,
+          refused_count: scanned.refused.length,
+          refused: scanned.refused.slice(0, MAX_REFUSED_LISTED),
+        },
+      });
+    });
+
+    const limits = batchLimitsFromEnv();
+    let lastCounterRefresh = performance.now();
+    for (const batch of intoBatches(plan.toProcess, (f) => f.size, limits)) {
+      await ctx.checkpoint();
+      const prepared = await prepareDocuments(batch, {
+        chunkSize: collection.chunk_size,
+        chunkOverlap: collection.chunk_overlap,
+        maxFileSizeBytes: ctx.app.maxFileSizeBytes,
+        documentRoots: ctx.app.documentRoots,
+        embedder,
+        addMetric: (name, value) => ctx.addMetric(name, value),
+      });
+      const writeStart = performance.now();
+      await ctx.commitBatch(async (tx, repos) => {
+        const indexing = new IndexingRepository(tx);
+        await repos.documents.deleteMany(batch.flatMap((f) => f.supersedes));
+        const rows: ProcessedDocumentRow[] = prepared.map((doc) => ({
+          collection_id: collection.id,
+          source_id: source.id,
+          file_path: doc.input.path,
+          file_name: path.basename(doc.input.path),
+          file_size: doc.input.size,
+          mime_type: doc.mimeType,
+          content_hash: doc.input.contentHash,
+          file_modified_at: doc.input.modifiedAt,
+          status: doc.ok ? 'completed' : 'failed',
+          error_message: doc.ok ? null : doc.error,
+          chunk_count: doc.ok ? doc.chunks.length : 0,
+          metadata: doc.ok ? { ...(doc.title ? { title: doc.title } : {}), ...(doc.pageCount ? { page_count: doc.pageCount } : {}) } : {},
+        }));
+        const ids = new Map((await indexing.upsertProcessed(rows)).map((r) => [r.content_hash, r.id]));
+        // A document re-processed after a crash or an earlier failure drops what it had first.
+        await repos.chunks.deleteByDocuments([...ids.values()], collection.active_generation);
+        const chunks = prepared.flatMap((doc) =>
+          doc.ok
+            ? doc.chunks.map(({ chunk, embedding }) => ({
+                collection_id: collection.id,
+                document_id: ids.get(doc.input.contentHash)!,
+                generation: collection.active_generation,
+                chunk_index: chunk.index,
+                text: chunk.text,
+                start_offset: chunk.startOffset,
+                end_offset: chunk.endOffset,
+                page: chunk.page ?? null,
+                metadata: chunkMetadata(chunk, doc.title),
+                embedding,
+              }))
+            : [],
+        );
+        await repos.chunks.insertMany(chunks, { model: embedder.model, dimension: embedder.dimension });
+        ctx.addMetric('documents', prepared.length);
+        ctx.addMetric('chunks', chunks.length);
+        ctx.progress.processed_files += prepared.length;
+        ctx.progress.failed_files += prepared.filter((d) => !d.ok).length;
+        ctx.progress.current_file = batch[batch.length - 1]!.path;
+        if (performance.now() - lastCounterRefresh >= COUNTER_REFRESH_MS) {
+          await repos.collections.refreshCounters(collection.id);
+          lastCounterRefresh = performance.now();
+        }
+      });
+      ctx.addMetric('write_ms', performance.now() - writeStart);
+    }
+
+    for (let i = 0; i < plan.vanished.length; i += DELETE_BATCH_DOCUMENTS) {
+      await ctx.checkpoint();
+      const ids = plan.vanished.slice(i, i + DELETE_BATCH_DOCUMENTS);
+      await ctx.commitBatch((_tx, repos) => repos.documents.deleteMany(ids));
+    }
+    ctx.addMetric('removed_documents', plan.vanished.length);
+    ctx.addMetric('total_ms', performance.now() - started);
+
+    const refusedNote = scanned.refused.length > 0 ? `${scanned.refused.length} file(s) refused: outside the document roots` : undefined;
+    await ctx.complete(async (_tx, repos) => {
+      await repos.sources.refreshStats(source.id, new Date());
+      await settleCollection(repos, collection.id, refusedNote);
+    });
+  },
+
+  async onFailed(ctx, errorMessage) {
+    await inUnitOfWork(ctx.database, (tx) => markCollectionError(repositoriesFor(tx), ctx.operation.collection_id, errorMessage));
+  },
+
+  async onCancelled(ctx) {
+    await inUnitOfWork(ctx.database, (tx) => settleCollection(repositoriesFor(tx), ctx.operation.collection_id, 'last operation was cancelled'));
+  },
+};
+
+/**
+ * First short transaction: the source row (created from the operation's config when the API has
+ * not made it yet), collection status `processing`, and chunks of generations other than the
+ * active one (left by a cancelled or failed reindex) queued for deletion.
+ */
+async function beginIndexing(ctx: Ctx): Promise<{ collection: CollectionRow; source: CollectionSourceRow; scan: SourceScanConfig }> {
+  const sourcePath = path.resolve(ctx.config.source_path);
+  const result = await ctx.commitBatch(async (_tx, repos) => {
+    const collection = await repos.collections.getById(ctx.operation.collection_id);
+    let source = ctx.config.source_id !== undefined ? await repos.sources.findById(ctx.config.source_id) : undefined;
+    source ??= await repos.sources.findByPath(collection.id, sourcePath);
+    if (!source || ctx.config.scan) {
+      source = await repos.sources.upsert({
+        collection_id: collection.id,
+        source_path: source?.source_path ?? sourcePath,
+        config: ctx.config.scan ?? sourceScanConfigSchema.parse(source?.config ?? {}),
+      });
+    }
+    await markCollectionProcessing(repos, collection.id);
+    return { collection, source, scan: sourceScanConfigSchema.parse(source.config ?? {}) };
+  });
+  // Leftovers of an abandoned reindex are invisible to search but take space; drop them in batches.
+  for (;;) {
+    const deleted = await ctx.commitBatch((tx) =>
+      new IndexingRepository(tx).deleteChunksBatch(result.collection.id, { exceptGeneration: result.collection.active_generation }, DELETE_BATCH_CHUNKS),
+    );
+    if (deleted < DELETE_BATCH_CHUNKS) break;
+  }
+  return result;
+}
+
+/**
+ * Records the model's dimension on a collection that has none yet, refuses a model whose
+ * dimension differs from the stored vectors (that needs a reindex), and makes sure the partial
+ * HNSW index for the dimension exists.
+ */
+export async function prepareEmbeddingColumn(ctx: JobContext<unknown>, collection: CollectionRow, embedder: EmbeddingProvider): Promise<void> {
+  if (collection.embedding_dimension !== null && collection.embedding_dimension !== embedder.dimension) {
+    throw new PermanentJobError(
+      `Collection "${collection.name}" holds ${collection.embedding_dimension}-d vectors but model ${embedder.model} makes ` +
+        `${embedder.dimension}-d ones; run a reindex to change models`,
+    );
+  }
+  await ctx.commitBatch(async (tx, repos) => {
+    if (collection.embedding_dimension === null) {
+      await repos.collections.update(collection.id, { embedding_dimension: embedder.dimension });
+      collection.embedding_dimension = embedder.dimension;
+    }
+    await ensureVectorIndexOnce(tx, repos, embedder.dimension);
+  });
+}
+
+/**
+ * `CREATE INDEX IF NOT EXISTS` is not safe against itself: two workers starting on a new dimension
+ * at once fail with a duplicate pg_class entry. A transaction-scoped advisory lock serialises the
+ * creators, and the existence check first avoids taking the table's SHARE lock when the index is there.
+ */
+export async function ensureVectorIndexOnce(tx: Tx, repos: Repositories, dimension: number): Promise<void> {
+  const exists = async () => {
+    const { rows } = await sql<{ oid: string | null }>`SELECT to_regclass(${`chunk_embeddings_hnsw_${dimension}`})::text AS oid`.execute(tx);
+    return rows[0]?.oid !== null && rows[0]?.oid !== undefined;
+  };
+  if (await exists()) return;
+  await sql`SELECT pg_advisory_xact_lock(hashtext('semantik.ensure_vector_index'))`.execute(tx);
+  if (await exists()) return;
+  await repos.chunks.ensureVectorIndex(dimension);
+}
+
+/** Decides, by content hash, what the scan means for the collection's documents. */
+export function planChanges(files: readonly ScannedFile[], existing: readonly DocumentFingerprint[], sourceId: number) {
+  const byHash = new Map(existing.map((doc) => [doc.content_hash, doc]));
+  const byPath = new Map<string, DocumentFingerprint[]>();
+  for (const doc of existing) byPath.set(doc.file_path, [...(byPath.get(doc.file_path) ?? []), doc]);
+  const scannedHashes = new Set(files.map((f) => f.contentHash));
+  const seen = new Set<string>();
+  const toProcess: PlannedFile[] = [];
+  const relocations: { id: string; file_path: string; file_name: string; source_id: number }[] = [];
+  const superseded = new Set<string>();
+  let unchanged = 0;
+
+  for (const file of files) {
+    if (seen.has(file.contentHash)) {
+      unchanged++; // a second copy of content already in this scan: one document per content
+      continue;
+    }
+    seen.add(file.contentHash);
+    const known = byHash.get(file.contentHash);
+    if (known && (known.status === 'completed' || known.status === 'failed')) {
+      unchanged++;
+      if (known.file_path !== file.path || known.source_id !== sourceId) {
+        relocations.push({ id: known.id, file_path: file.path, file_name: path.basename(file.path), source_id: sourceId });
+      }
+      continue;
+    }
+    const supersedes = (byPath.get(file.path) ?? []).filter((doc) => !scannedHashes.has(doc.content_hash)).map((doc) => doc.id);
+    supersedes.forEach((id) => superseded.add(id));
+    toProcess.push({ ...file, supersedes });
+  }
+  const vanished = existing
+    .filter((doc) => doc.source_id === sourceId && !scannedHashes.has(doc.content_hash) && !superseded.has(doc.id))
+    .map((doc) => doc.id);
+  return { toProcess, relocations, vanished, unchanged };
+}
