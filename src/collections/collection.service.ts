@@ -28,6 +28,20 @@ export interface CollectionContext {
   meta: RequestMeta;
 }
 
+export function isKnownEmbeddingModel(model: string): boolean {
+  return listEmbeddingModels().some((m) => m.name === model);
+}
+
+/**
+ * The model a rebuild uses when the caller names none: the collection's own, unless it is not
+ * available here — e.g. a collection imported from a legacy install whose model (say
+ * Qwen/Qwen3-Embedding-0.6B) cannot be loaded offline; its vectors are rebuilt anyway, so it moves
+ * to the configured default instead of failing the reindex.
+ */
+export function modelForRebuild(currentModel: string, defaultModel: string): string {
+  return isKnownEmbeddingModel(currentModel) ? currentModel : defaultModel;
+}
+
 export function embeddingDimensionOf(model: string): number {
   const info = listEmbeddingModels().find((m) => m.name === model);
   if (!info) {
@@ -231,7 +245,7 @@ export async function reindexCollection(ctx: CollectionContext, collectionId: st
   const settings = {
     chunk_size: input.chunk_size ?? collection.chunk_size,
     chunk_overlap: input.chunk_overlap ?? collection.chunk_overlap,
-    embedding_model: input.embedding_model ?? collection.embedding_model,
+    embedding_model: input.embedding_model ?? modelForRebuild(collection.embedding_model, ctx.config.defaultEmbeddingModel),
   };
   checkChunking(settings.chunk_size, settings.chunk_overlap);
   const dimension = embeddingDimensionOf(settings.embedding_model);

@@ -5,6 +5,8 @@ import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { ConflictError, DomainError } from '../errors/domain-errors.js';
 import { createOperation } from '../operations/operation.service.js';
+import { modelForRebuild } from '../collections/collection.service.js';
+import { DEFAULT_EMBEDDING_MODEL } from '../ingest/index.js';
 
 /**
  * `semantik reindex`: queues a `reindex` operation (the worker rebuilds chunks and embeddings from
@@ -21,10 +23,10 @@ export interface ReindexResult {
 export async function reindexCollections(
   database: Database,
   documentRoots: readonly string[],
-  { all = false }: { all?: boolean } = {},
+  { all = false, defaultEmbeddingModel = DEFAULT_EMBEDDING_MODEL }: { all?: boolean; defaultEmbeddingModel?: string } = {},
 ): Promise<ReindexResult> {
-  const { rows } = await sql<{ id: string; name: string; owner_id: number; paths: string[] | null }>`
-    SELECT c.id, c.name, c.owner_id, array_remove(array_agg(s.source_path ORDER BY s.id), NULL) AS paths
+  const { rows } = await sql<{ id: string; name: string; owner_id: number; embedding_model: string; paths: string[] | null }>`
+    SELECT c.id, c.name, c.owner_id, c.embedding_model, array_remove(array_agg(s.source_path ORDER BY s.id), NULL) AS paths
     FROM collections c LEFT JOIN collection_sources s ON s.collection_id = c.id
     WHERE ${all ? sql`true` : sql`c.needs_reindex`}
     GROUP BY c.id ORDER BY c.created_at, c.id`.execute(database.db);
@@ -52,7 +54,11 @@ export async function reindexCollections(
           collectionId: collection.id,
           userId: collection.owner_id,
           type: 'reindex',
-          config: { reason: all ? 'reindex --all' : 'needs_reindex', source_paths: paths },
+          config: {
+            reason: all ? 'reindex --all' : 'needs_reindex',
+            source_paths: paths,
+            embedding_model: modelForRebuild(collection.embedding_model, defaultEmbeddingModel),
+          },
         }),
       );
       result.queued.push({ collectionId: collection.id, name: collection.name, operationId: operation.id });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Request and response shapes of `POST /api/v2/search` and `/api/v2/search/single` (contract:
- * /work/shared/contract/API.md, Search). Validated once at the edge; the service takes the parsed type.
+ * ../shared/contract/API.md, Search). Validated once at the edge; the service takes the parsed type.
  */
 export const SEARCH_TYPES = ['semantic', 'keyword', 'hybrid'] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];
