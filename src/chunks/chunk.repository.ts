@@ -37,46 +37,59 @@ export function toVectorLiteral(values: ArrayLike<number>): string {
 
 const CHUNK_COLUMNS = 'id, collection_id, document_id, generation, chunk_index, text, start_offset, end_offset, page, metadata';
 const EMBEDDING_COLUMNS = 'chunk_id, collection_id, model, dimension, embedding';
+/** Below this many rows a multi-row INSERT beats COPY (see insertMany). */
+export const COPY_THRESHOLD_ROWS = 50;
 
 export class ChunkRepository {
   constructor(private readonly tx: Tx) {}
 
   /**
-   * Writes chunks and their embeddings with two COPY … FROM STDIN statements on the unit of work's
-   * connection. COPY is the fastest path PostgreSQL has for bulk rows (see docs/benchmarks.md:
-   * bench:db compares this method with a raw COPY of the same rows). Returns the chunk ids in order.
+   * Writes chunks and their embeddings. Large batches use two COPY … FROM STDIN statements on the
+   * unit of work's connection — the fastest bulk path PostgreSQL has (bench:db: ~100% of a raw COPY
+   * at 2,000 rows). Small batches use one multi-row INSERT per table instead: COPY's extra protocol
+   * round trips cost more than they save below ~50 rows (bench:concurrency writes 5 chunks per
+   * transaction). Returns the chunk ids in order.
    */
   async insertMany(chunks: readonly NewChunk[], embeddingModel?: ChunkEmbeddingModel): Promise<string[]> {
     if (chunks.length === 0) return [];
     const ids = chunks.map((c) => c.id ?? randomUUID());
-    const chunkLines = chunks.map((c, i) =>
-      copyTextLine([
-        ids[i],
-        c.collection_id,
-        c.document_id,
-        c.generation,
-        c.chunk_index,
-        // NUL bytes cannot be stored in PostgreSQL text; extraction should have removed them already.
-        c.text.replace(/\u0000/g, ''),
-        c.start_offset ?? null,
-        c.end_offset ?? null,
-        c.page ?? null,
-        c.metadata ?? {},
-      ]),
+    const rows = chunks.map((c, i) => ({
+      id: ids[i]!,
+      collection_id: c.collection_id,
+      document_id: c.document_id,
+      generation: c.generation,
+      chunk_index: c.chunk_index,
+      // NUL bytes cannot be stored in PostgreSQL text; extraction should have removed them already.
+      text: c.text.replace(/\u0000/g, ''),
+      start_offset: c.start_offset ?? null,
+      end_offset: c.end_offset ?? null,
+      page: c.page ?? null,
+      metadata: c.metadata ?? {},
+    }));
+    const embeddings = chunks.flatMap((c, i) => {
+      if (c.embedding === undefined) return [];
+      if (!embeddingModel) throw new ValidationError('Chunks with embeddings need the embedding model and dimension');
+      if (c.embedding.length !== embeddingModel.dimension) {
+        throw new ValidationError(`Embedding has ${c.embedding.length} dimensions but model ${embeddingModel.model} has ${embeddingModel.dimension}`);
+      }
+      return [{ chunk_id: ids[i]!, collection_id: c.collection_id, model: embeddingModel.model, dimension: embeddingModel.dimension, embedding: toVectorLiteral(c.embedding) }];
+    });
+
+    if (chunks.length < COPY_THRESHOLD_ROWS) {
+      await this.tx
+        .insertInto('chunks')
+        .values(rows.map((r) => ({ ...r, metadata: JSON.stringify(r.metadata) })))
+        .execute();
+      if (embeddings.length > 0) await this.tx.insertInto('chunk_embeddings').values(embeddings).execute();
+      return ids;
+    }
+
+    const chunkLines = rows.map((r) =>
+      copyTextLine([r.id, r.collection_id, r.document_id, r.generation, r.chunk_index, r.text, r.start_offset, r.end_offset, r.page, r.metadata]),
     );
     await this.tx.executeQuery(makeCopyQuery(`COPY chunks (${CHUNK_COLUMNS}) FROM STDIN`, { lines: chunkLines }));
-
-    const withVectors = chunks.map((c, i) => [c, ids[i]] as const).filter(([c]) => c.embedding !== undefined);
-    if (withVectors.length > 0) {
-      if (!embeddingModel) throw new ValidationError('Chunks with embeddings need the embedding model and dimension');
-      const embeddingLines = withVectors.map(([c, id]) => {
-        if (c.embedding!.length !== embeddingModel.dimension) {
-          throw new ValidationError(
-            `Embedding has ${c.embedding!.length} dimensions but model ${embeddingModel.model} has ${embeddingModel.dimension}`,
-          );
-        }
-        return copyTextLine([id, c.collection_id, embeddingModel.model, embeddingModel.dimension, toVectorLiteral(c.embedding!)]);
-      });
+    if (embeddings.length > 0) {
+      const embeddingLines = embeddings.map((e) => copyTextLine([e.chunk_id, e.collection_id, e.model, e.dimension, e.embedding]));
       await this.tx.executeQuery(makeCopyQuery(`COPY chunk_embeddings (${EMBEDDING_COLUMNS}) FROM STDIN`, { lines: embeddingLines }));
     }
     return ids;

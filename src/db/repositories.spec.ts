@@ -5,6 +5,7 @@ import { makeCollection, makeDocument, makeUser, unitVector } from '../../test/s
 import { BACKENDS, type TestDatabase } from '../../test/support/test-databases.js';
 import { repositoriesFor, type Repositories } from './repositories.js';
 import { inUnitOfWork } from './unit-of-work.js';
+import { COPY_THRESHOLD_ROWS } from '../chunks/chunk.repository.js';
 
 // The same repository suite runs against the real PostgreSQL server and against embedded PGlite.
 describe.each(BACKENDS)('repositories on $name', ({ create }) => {
@@ -152,7 +153,7 @@ describe.each(BACKENDS)('repositories on $name', ({ create }) => {
     expect(await run((r) => r.documents.countByStatus(collection.id))).toEqual({ pending: 1, processing: 0, completed: 0, failed: 1 });
   });
 
-  it('chunks: COPY-inserted text and vectors are searchable by tsvector and cosine distance', async () => {
+  it('chunks: inserted text and vectors are searchable by tsvector and cosine distance', async () => {
     const owner = await run((r) => makeUser(r));
     const collection = await run((r) => makeCollection(r, owner.id));
     const doc = await run((r) => makeDocument(r, collection.id));
@@ -204,6 +205,39 @@ describe.each(BACKENDS)('repositories on $name', ({ create }) => {
     expect(refreshed.vector_count).toBe(3);
     expect(refreshed.document_count).toBe(1);
     expect(await run((r) => r.chunks.deleteByDocuments([doc.id]))).toBe(3);
+  });
+
+  it.each([
+    ['multi-row INSERT', 3],
+    ['COPY', COPY_THRESHOLD_ROWS + 10],
+  ])('chunks: the %s path stores exactly what it was given', async (_path, count) => {
+    const owner = await run((r) => makeUser(r));
+    const collection = await run((r) => makeCollection(r, owner.id));
+    const doc = await run((r) => makeDocument(r, collection.id));
+    const tricky = (i: number) => `row ${i}: tab\there, newline\nthere, backslash \\ N \\N, quote ' " ünï 🚀`;
+    const ids = await run((r) =>
+      r.chunks.insertMany(
+        Array.from({ length: count }, (_, i) => ({
+          collection_id: collection.id,
+          document_id: doc.id,
+          generation: 1,
+          chunk_index: i,
+          text: tricky(i),
+          page: i % 3 === 0 ? null : i,
+          metadata: { i, nested: { list: [i, 'x\ty'] } },
+          embedding: unitVector(384, i),
+        })),
+        { model: 'deterministic-hash-384', dimension: 384 },
+      ),
+    );
+    const stored = await run((r) => r.chunks.listByDocument(doc.id, 1));
+    expect(stored.map((c) => c.id)).toEqual(ids);
+    expect(stored.map((c) => c.text)).toEqual(Array.from({ length: count }, (_, i) => tricky(i)));
+    expect(stored.map((c) => c.page)).toEqual(Array.from({ length: count }, (_, i) => (i % 3 === 0 ? null : i)));
+    expect(stored[count - 1]?.metadata).toEqual({ i: count - 1, nested: { list: [count - 1, 'x\ty'] } });
+    const vectors = await handle.database.db.selectFrom('chunk_embeddings').select(['dimension', 'model']).where('chunk_id', 'in', ids).execute();
+    expect(vectors).toHaveLength(count);
+    expect(new Set(vectors.map((v) => `${v.model}/${v.dimension}`))).toEqual(new Set(['deterministic-hash-384/384']));
   });
 
   it('a unit of work that fails half-way leaves nothing behind', async () => {
