@@ -9,8 +9,7 @@ import { describe, expect, it } from 'vitest';
  */
 const ALLOWED: Record<string, string> = {
   // BEGIN/COMMIT built from Kysely's enumerated isolation level / access mode, never user text.
-  'src/db/drivers/pg-server.driver.ts': 'transaction control statements',
-  'src/db/drivers/pglite.driver.ts': 'transaction control statements',
+  'src/db/drivers/transaction-control.ts': 'transaction control statements',
 };
 
 const PATTERNS: Array<[string, RegExp]> = [

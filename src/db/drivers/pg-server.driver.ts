@@ -5,13 +5,13 @@ import {
   type DatabaseConnection,
   type Driver,
   type QueryResult,
-  type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { PoolConfig } from '../../config/config.js';
 import { DatabaseUnavailableError } from '../../errors/domain-errors.js';
 import { COPY_PAYLOAD, isCopyQuery } from './copy-payload.js';
+import { TransactionControl } from './transaction-control.js';
 
 // int8 (bigint) → number: ids and counters stay far below 2^53; strings would leak into every DTO.
 pg.types.setTypeParser(20, (value) => Number(value));
@@ -64,11 +64,13 @@ export function createServerPool(connectionString: string, config: PoolConfig, o
 
 const lastReleasedAt = new WeakMap<pg.PoolClient, number>();
 
-export class PgServerDriver implements Driver {
+export class PgServerDriver extends TransactionControl implements Driver {
   constructor(
     private readonly serverPool: ServerPool,
     private readonly config: PoolConfig,
-  ) {}
+  ) {
+    super();
+  }
 
   async init(): Promise<void> {}
 
@@ -110,20 +112,6 @@ export class PgServerDriver implements Driver {
     return released !== undefined && Date.now() - released > PRE_PING_AFTER_IDLE_MS;
   }
 
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    const parts = ['start transaction'];
-    if (settings.isolationLevel) parts.push(`isolation level ${settings.isolationLevel}`);
-    if (settings.accessMode) parts.push(settings.accessMode);
-    await connection.executeQuery(CompiledQuery.raw(parts.join(' ')));
-  }
-
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
-  }
-
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
-  }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
     (connection as PgServerConnection).release();

@@ -7,10 +7,10 @@ import {
   type DatabaseConnection,
   type Driver,
   type QueryResult,
-  type TransactionSettings,
 } from 'kysely';
 import { DatabaseUnavailableError } from '../../errors/domain-errors.js';
 import { COPY_PAYLOAD, isCopyQuery } from './copy-payload.js';
+import { TransactionControl } from './transaction-control.js';
 
 /**
  * Embedded PostgreSQL (PGlite, WASM) behind the same Kysely interface as the server pool.
@@ -115,14 +115,16 @@ class FifoMutex {
   }
 }
 
-export class PgliteDriver implements Driver {
+export class PgliteDriver extends TransactionControl implements Driver {
   private readonly mutex = new FifoMutex();
 
   constructor(
     private readonly pglite: PGlite,
     private readonly acquireTimeoutMs: number,
     private readonly onDestroy: () => Promise<void>,
-  ) {}
+  ) {
+    super();
+  }
 
   stats() {
     return { total: 1, idle: this.mutex.held ? 0 : 1, inUse: this.mutex.held ? 1 : 0, waiting: this.mutex.waiting, max: 1, min: 1 };
@@ -135,20 +137,6 @@ export class PgliteDriver implements Driver {
     return new PgliteConnection(this.pglite, release);
   }
 
-  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    const parts = ['start transaction'];
-    if (settings.isolationLevel) parts.push(`isolation level ${settings.isolationLevel}`);
-    if (settings.accessMode) parts.push(settings.accessMode);
-    await connection.executeQuery(CompiledQuery.raw(parts.join(' ')));
-  }
-
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
-  }
-
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
-  }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
     (connection as PgliteConnection).release();
