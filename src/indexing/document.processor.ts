@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { NewChunk } from '../chunks/chunk.repository.js';
 import { chunkText, embeddingInputFor, ExtractionError, extractText, type Chunk, type EmbeddingProvider } from '../ingest/index.js';
 
 /** What the pipeline reads about one file, with no database involved. */
@@ -121,4 +122,24 @@ async function escapesRoots(filePath: string, roots: readonly string[]): Promise
 /** Chunk metadata stored as jsonb (offsets and page have their own columns). */
 export function chunkMetadata(chunk: Chunk, title: string | undefined): Record<string, unknown> {
   return { heading_path: chunk.headingPath, ...(title ? { title } : {}) };
+}
+
+/** The rows a prepared document's chunks become, for ChunkRepository.insertMany. */
+export function chunkRowsFor(
+  chunks: readonly PreparedChunk[],
+  title: string | undefined,
+  target: { collectionId: string; documentId: string; generation: number },
+): NewChunk[] {
+  return chunks.map(({ chunk, embedding }) => ({
+    collection_id: target.collectionId,
+    document_id: target.documentId,
+    generation: target.generation,
+    chunk_index: chunk.index,
+    text: chunk.text,
+    start_offset: chunk.startOffset,
+    end_offset: chunk.endOffset,
+    page: chunk.page ?? null,
+    metadata: chunkMetadata(chunk, title),
+    embedding,
+  }));
 }

@@ -10,7 +10,7 @@ import { PermanentJobError, type JobContext } from '../operations/job.context.js
 import { sourceScanConfigSchema, type IndexOperationConfig, type JobHandler, type SourceScanConfig } from '../operations/job.registry.js';
 import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBatches } from './batching.js';
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
-import { chunkMetadata, prepareDocuments } from './document.processor.js';
+import { chunkRowsFor, prepareDocuments } from './document.processor.js';
 import { IndexingRepository, type ProcessedDocumentRow } from './indexing.repository.js';
 import { scanSource, type ScannedFile } from './source.scanner.js';
 
@@ -103,18 +103,11 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
         await repos.chunks.deleteByDocuments([...ids.values()], collection.active_generation);
         const chunks = prepared.flatMap((doc) =>
           doc.ok
-            ? doc.chunks.map(({ chunk, embedding }) => ({
-                collection_id: collection.id,
-                document_id: ids.get(doc.input.contentHash)!,
+            ? chunkRowsFor(doc.chunks, doc.title, {
+                collectionId: collection.id,
+                documentId: ids.get(doc.input.contentHash)!,
                 generation: collection.active_generation,
-                chunk_index: chunk.index,
-                text: chunk.text,
-                start_offset: chunk.startOffset,
-                end_offset: chunk.endOffset,
-                page: chunk.page ?? null,
-                metadata: chunkMetadata(chunk, doc.title),
-                embedding,
-              }))
+              })
             : [],
         );
         await repos.chunks.insertMany(chunks, { model: embedder.model, dimension: embedder.dimension });

@@ -6,7 +6,7 @@ import { PermanentJobError, type JobContext } from '../operations/job.context.js
 import type { JobHandler, ReindexOperationConfig } from '../operations/job.registry.js';
 import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, intoBatches } from './batching.js';
 import { markCollectionProcessing, settleCollection, truncateMessage } from './collection-state.js';
-import { chunkMetadata, prepareDocuments } from './document.processor.js';
+import { chunkRowsFor, prepareDocuments } from './document.processor.js';
 import { ensureVectorIndexOnce } from './index.handler.js';
 import { IndexingRepository, type ReindexCandidate } from './indexing.repository.js';
 
@@ -139,18 +139,7 @@ async function buildGeneration(ctx: Ctx, target: ReindexTarget): Promise<void> {
       const ok = prepared.filter((doc) => doc.ok);
       await repos.chunks.deleteByDocuments(ok.map((doc) => doc.input.id), target.generation);
       const chunks = ok.flatMap((doc) =>
-        doc.chunks.map(({ chunk, embedding }) => ({
-          collection_id: collectionId,
-          document_id: doc.input.id,
-          generation: target.generation,
-          chunk_index: chunk.index,
-          text: chunk.text,
-          start_offset: chunk.startOffset,
-          end_offset: chunk.endOffset,
-          page: chunk.page ?? null,
-          metadata: chunkMetadata(chunk, doc.title),
-          embedding,
-        })),
+        chunkRowsFor(doc.chunks, doc.title, { collectionId, documentId: doc.input.id, generation: target.generation }),
       );
       await repos.chunks.insertMany(chunks, { model: target.embedding_model, dimension: target.embedding_dimension });
       const failures = prepared.flatMap((doc) => (doc.ok ? [] : [{ id: doc.input.id, reason: truncateMessage(doc.error, 1000) }]));
