@@ -9,6 +9,9 @@ const tone: Record<string, string> = {
   cancelled: 'bg-amber-100 text-amber-900 dark:bg-amber-900/60 dark:text-amber-200',
   error: 'bg-red-100 text-red-800 dark:bg-red-900/60 dark:text-red-200',
   failed: 'bg-red-100 text-red-800 dark:bg-red-900/60 dark:text-red-200',
+  // API keys
+  active: 'bg-emerald-100 text-emerald-800 dark:bg-emerald-900/60 dark:text-emerald-200',
+  revoked: 'bg-slate-200 text-slate-800 dark:bg-slate-700 dark:text-slate-100',
 };
 
 export function StatusBadge({ status, testId }: { status: string; testId?: string }) {

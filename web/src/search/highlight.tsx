@@ -13,11 +13,14 @@ export function queryTerms(query: string): string[] {
   return [...new Set(words)].sort((a, b) => b.length - a.length);
 }
 
-/** Wraps each case-insensitive occurrence of a query term in <mark>. */
+/**
+ * Wraps each case-insensitive occurrence of a query term that starts a word in <mark>: "rise"
+ * marks the stem of "rises" (keyword search stems too) but not the middle of "arise".
+ */
 export function Highlight({ text, query }: { text: string; query: string }): ReactNode {
   const terms = queryTerms(query);
   if (terms.length === 0) return text;
-  const pattern = new RegExp(`(${terms.map(escapeRegExp).join('|')})`, 'giu');
+  const pattern = new RegExp(`(?<![\\p{L}\\p{N}])(${terms.map(escapeRegExp).join('|')})`, 'giu');
   const parts = text.split(pattern);
   return parts.map((part, index) =>
     // split() with one capture group puts the matches at odd indexes.

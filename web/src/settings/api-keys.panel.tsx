@@ -128,7 +128,7 @@ function ApiKeyList({ keys }: { keys: ApiKey[] }) {
         <li key={key.id} data-testid="api-key-row" data-key-name={key.name} className="flex flex-wrap items-center justify-between gap-2 py-3 text-sm">
           <div className="min-w-0">
             <p className="flex items-center gap-2 font-medium break-all">
-              {key.name} <StatusBadge status={key.is_active ? 'ready' : 'cancelled'} />
+              {key.name} <StatusBadge status={key.is_active ? 'active' : 'revoked'} />
             </p>
             <p className="text-xs text-slate-500 dark:text-slate-400">
               Created {formatDate(key.created_at)} · {key.expires_at ? `expires ${formatDate(key.expires_at)}` : 'never expires'}
