@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   collectionsEraDdlMatchesContract,
   createCollectionsEraFile,
@@ -12,30 +11,16 @@ import {
   writeEdgeCaseRows,
   writeOrphanRows,
 } from '../../test/support/legacy-sqlite-fixtures.js';
-import { createEmbeddedTestDatabase, createServerTestDatabase, type TestDatabase } from '../../test/support/test-databases.js';
+import { createEmbeddedTestDatabase, testWorkspace } from '../../test/support/test-databases.js';
 import { REINDEX_STATUS_MESSAGE } from './collections-era.transformer.js';
 import { migrateSqlite, SqliteMigrationError } from './migrate-sqlite.service.js';
 import { legacyIdToUuid } from './value-converters.js';
 
-let dir: string;
-const databases: TestDatabase[] = [];
-
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'semantik-migrate-'));
-});
-afterAll(async () => {
-  for (const d of databases) await d.dispose();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function freshTarget(): Promise<TestDatabase> {
-  const db = await createServerTestDatabase();
-  databases.push(db);
-  return db;
-}
+const workspace = testWorkspace('semantik-migrate-');
+const freshTarget = workspace.serverDatabase;
 
 function legacyFile(name: string, fill: (db: BetterSqlite3.Database) => void = () => {}): string {
-  const file = path.join(dir, name);
+  const file = path.join(workspace.dir, name);
   const db = createCollectionsEraFile(file);
   fill(db);
   db.close();
@@ -169,8 +154,7 @@ describe('migrate-sqlite: collections era', () => {
   });
 
   it('migrates into embedded PGlite through the same COPY path', async () => {
-    const target = await createEmbeddedTestDatabase();
-    databases.push(target);
+    const target = workspace.track(await createEmbeddedTestDatabase());
     const report = await migrateSqlite({ source: legacyFile('embedded.db', writeEdgeCaseRows), database: target.database, batchSize: 4 });
     expect(report.verification.failures).toEqual([]);
     expect(report.exitCode).toBe(0);
@@ -245,13 +229,13 @@ describe('migrate-sqlite: collections era', () => {
 
 describe('migrate-sqlite: bad sources', () => {
   it('names a non-SQLite file', async () => {
-    const file = path.join(dir, 'notes.txt');
+    const file = path.join(workspace.dir, 'notes.txt');
     fs.writeFileSync(file, 'hello, this is not a database\n'.repeat(100));
     await expect(migrateSqlite({ source: file, dryRun: true })).rejects.toThrow(/notes\.txt is not a SQLite database \(its first bytes are "hello, this is n"/);
-    const empty = path.join(dir, 'empty-file.db');
+    const empty = path.join(workspace.dir, 'empty-file.db');
     fs.writeFileSync(empty, '');
     await expect(migrateSqlite({ source: empty, dryRun: true })).rejects.toThrow(/is not a SQLite database \(the file is empty\)/);
-    await expect(migrateSqlite({ source: path.join(dir, 'missing.db'), dryRun: true })).rejects.toThrow(/does not exist/);
+    await expect(migrateSqlite({ source: path.join(workspace.dir, 'missing.db'), dryRun: true })).rejects.toThrow(/does not exist/);
   });
 
   it('names a corrupt SQLite file', async () => {
@@ -265,13 +249,13 @@ describe('migrate-sqlite: bad sources', () => {
   });
 
   it('names what it found in a SQLite file that is not Semantik, and a wrong collections schema', async () => {
-    const other = path.join(dir, 'other.db');
+    const other = path.join(workspace.dir, 'other.db');
     const db = new BetterSqlite3(other);
     db.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY); CREATE TABLE customers (id INTEGER PRIMARY KEY)');
     db.close();
     await expect(migrateSqlite({ source: other, dryRun: true })).rejects.toThrow(/not a Semantik database: found tables customers, invoices; expected users, collections/);
 
-    const wrong = path.join(dir, 'wrong.db');
+    const wrong = path.join(workspace.dir, 'wrong.db');
     const w = new BetterSqlite3(wrong);
     w.exec('CREATE TABLE users (id INTEGER, username TEXT); CREATE TABLE collections (id TEXT); CREATE TABLE operations (id INTEGER); CREATE TABLE documents (id TEXT)');
     w.close();

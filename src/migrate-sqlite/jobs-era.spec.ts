@@ -1,33 +1,19 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ALICE_PASSWORD, createJobsEraFile, JOB_IDS, type JobsEraVariant, writeJobsEraBulk, writeJobsEraScenario } from '../../test/support/legacy-jobs-era-fixtures.js';
-import { createServerTestDatabase, type TestDatabase } from '../../test/support/test-databases.js';
+import { testWorkspace } from '../../test/support/test-databases.js';
 import { migrateSqlite } from './migrate-sqlite.service.js';
 import { reindexCollections } from './reindex.service.js';
 import { legacyIdToUuid } from './value-converters.js';
 
-let dir: string;
-const databases: TestDatabase[] = [];
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'semantik-jobs-era-'));
-});
-afterAll(async () => {
-  for (const d of databases) await d.dispose();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function freshTarget(): Promise<TestDatabase> {
-  const db = await createServerTestDatabase();
-  databases.push(db);
-  return db;
-}
+const workspace = testWorkspace('semantik-jobs-era-');
+const freshTarget = workspace.serverDatabase;
 
 function scenarioFile(variant: JobsEraVariant): string {
-  const file = path.join(dir, `webui-${variant}.db`);
+  const file = path.join(workspace.dir, `webui-${variant}.db`);
   const db = createJobsEraFile(file, variant);
   writeJobsEraScenario(db);
   db.close();
@@ -129,7 +115,7 @@ describe.each(['A', 'B', 'B-old'] as const)('migrate-sqlite: job era, variant %s
 
 describe('migrate-sqlite: job era at volume', () => {
   it('imports 30,000 files in batches with de-duplication across append jobs', async () => {
-    const file = path.join(dir, 'bulk.db');
+    const file = path.join(workspace.dir, 'bulk.db');
     const db = createJobsEraFile(file, 'B');
     writeJobsEraBulk(db, 30_000);
     db.close();
@@ -147,7 +133,7 @@ describe('semantik reindex after a job-era import', () => {
   it('queues a reindex for collections whose folders are reachable and reports the others', async () => {
     const target = await freshTarget();
     expect((await migrateSqlite({ source: scenarioFile('A'), database: target.database })).exitCode).toBe(0);
-    const root = fs.mkdtempSync(path.join(dir, 'roots-'));
+    const root = fs.mkdtempSync(path.join(workspace.dir, 'roots-'));
     const notes = path.join(root, 'notes');
     fs.mkdirSync(notes);
     const db = target.database.db;

@@ -1,11 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCollectionsEraFile, writeEdgeCaseRows, writeLargeRows, writeOrphanRows } from '../../test/support/legacy-sqlite-fixtures.js';
-import { createServerTestDatabase, type TestDatabase } from '../../test/support/test-databases.js';
+import { testWorkspace } from '../../test/support/test-databases.js';
 import { migrateSqlite } from './migrate-sqlite.service.js';
 
 // The slow file of this capability: a ≥ 200,000-document source, copied by the real CLI in a child
@@ -13,19 +11,11 @@ import { migrateSqlite } from './migrate-sqlite.service.js';
 const BIN = path.resolve(import.meta.dirname, '../../bin/semantik.js');
 const LARGE_DOCUMENTS = 200_000;
 
-let dir: string;
-const databases: TestDatabase[] = [];
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'semantik-migrate-cli-'));
-});
-afterAll(async () => {
-  for (const d of databases) await d.dispose();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const workspace = testWorkspace('semantik-migrate-cli-');
 
 function runCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'silent', SEMANTIK_FROM_SOURCE: '1', DATABASE_URL: '', SEMANTIK_DATA_DIR: path.join(dir, 'data'), ...env },
+    env: { ...process.env, LOG_LEVEL: 'silent', SEMANTIK_FROM_SOURCE: '1', DATABASE_URL: '', SEMANTIK_DATA_DIR: path.join(workspace.dir, 'data'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -36,15 +26,11 @@ function runCli(args: string[], env: Record<string, string> = {}): { child: Chil
   return { child, done };
 }
 
-async function target(): Promise<TestDatabase> {
-  const db = await createServerTestDatabase();
-  databases.push(db);
-  return db;
-}
+const target = workspace.serverDatabase;
 
 describe('semantik migrate-sqlite (CLI)', () => {
   it(`copies ${LARGE_DOCUMENTS.toLocaleString('en-US')} documents, survives being killed mid-table, and --resume finishes verified`, async () => {
-    const file = path.join(dir, 'large.db');
+    const file = path.join(workspace.dir, 'large.db');
     const legacy = createCollectionsEraFile(file);
     writeLargeRows(legacy, LARGE_DOCUMENTS);
     legacy.close();
@@ -87,11 +73,11 @@ describe('semantik migrate-sqlite (CLI)', () => {
   });
 
   it('prints the JSON report and exits 0 when verified, 1 on orphans, 2 on bad flags', async () => {
-    const good = path.join(dir, 'good.db');
+    const good = path.join(workspace.dir, 'good.db');
     const g = createCollectionsEraFile(good);
     writeEdgeCaseRows(g);
     g.close();
-    const bad = path.join(dir, 'bad.db');
+    const bad = path.join(workspace.dir, 'bad.db');
     const b = createCollectionsEraFile(bad);
     writeEdgeCaseRows(b);
     writeOrphanRows(b);

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
@@ -86,4 +89,32 @@ let counter = 0;
 export function uniqueName(prefix = 'name'): string {
   counter += 1;
   return `${prefix}-${process.pid}-${counter}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * A temp folder and the test databases a spec file creates, both cleaned up after the file's
+ * tests (registers beforeAll/afterAll; call it at the top level of the spec).
+ */
+export function testWorkspace(prefix: string) {
+  let dir = '';
+  const databases: TestDatabase[] = [];
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    for (const database of databases) await database.dispose();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const track = <T extends TestDatabase>(database: T): T => {
+    databases.push(database);
+    return database;
+  };
+  return {
+    /** The temp folder (set once beforeAll has run). */
+    get dir() {
+      return dir;
+    },
+    track,
+    serverDatabase: async () => track(await createServerTestDatabase()),
+  };
 }
