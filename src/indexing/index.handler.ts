@@ -12,7 +12,7 @@ import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBa
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { chunkRowsFor, prepareDocuments } from './document.processor.js';
 import { IndexingRepository, type ProcessedDocumentRow } from './indexing.repository.js';
-import { scanSource, type ScannedFile } from './source.scanner.js';
+import { isWithin, scanSource, type ScannedFile } from './source.scanner.js';
 
 /** Refused paths kept in operations.metadata for the UI; the count is always exact. */
 const MAX_REFUSED_LISTED = 50;
@@ -43,7 +43,7 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
     ctx.addMetric('scan_ms', performance.now() - scanStart);
 
     const fingerprints = await inUnitOfWork(ctx.database, (tx) => repositoriesFor(tx).documents.listFingerprints(collection.id), { readOnly: true });
-    const plan = planChanges(scanned.files, fingerprints, source.id);
+    const plan = planChanges(scanned.files, fingerprints, source.id, scanned.unreadableFolders.map((f) => f.path));
     // Refused files (symlinks out of the roots) are failures of the source's first scan; later
     // appends list them in metadata but count only what changed. Once per operation, not per attempt.
     const countRefused = source.last_indexed_at === null && ctx.operation.metadata['scan'] === undefined;
@@ -64,6 +64,8 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
           vanished_documents: plan.vanished.length,
           refused_count: scanned.refused.length,
           refused: scanned.refused.slice(0, MAX_REFUSED_LISTED),
+          unreadable_folders_count: scanned.unreadableFolders.length,
+          unreadable_folders: scanned.unreadableFolders.slice(0, MAX_REFUSED_LISTED),
         },
       });
     });
@@ -132,10 +134,13 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
     ctx.addMetric('removed_documents', plan.vanished.length);
     ctx.addMetric('total_ms', performance.now() - started);
 
-    const refusedNote = scanned.refused.length > 0 ? `${scanned.refused.length} file(s) refused: outside the document roots` : undefined;
+    const notes = [
+      scanned.refused.length > 0 ? `${scanned.refused.length} file(s) refused: outside the document roots` : '',
+      scanned.unreadableFolders.length > 0 ? `${scanned.unreadableFolders.length} folder(s) could not be read (see the operation's scan metadata); their documents were kept as they were` : '',
+    ].filter(Boolean);
     await ctx.complete(async (_tx, repos) => {
       await repos.sources.refreshStats(source.id, new Date());
-      await settleCollection(repos, collection.id, refusedNote);
+      await settleCollection(repos, collection.id, notes.length > 0 ? notes.join('; ') : undefined);
     });
   },
 
@@ -217,7 +222,12 @@ export async function ensureVectorIndexOnce(tx: Tx, repos: Repositories, dimensi
 }
 
 /** Decides, by content hash, what the scan means for the collection's documents. */
-export function planChanges(files: readonly ScannedFile[], existing: readonly DocumentFingerprint[], sourceId: number) {
+/**
+ * Compares a scan with the collection's documents. Documents under `unreadableFolders` are never
+ * vanished: a folder that could not be listed this time (a permission change, a flaky mount) says
+ * nothing about its files, and removing them would lose their index on a transient error.
+ */
+export function planChanges(files: readonly ScannedFile[], existing: readonly DocumentFingerprint[], sourceId: number, unreadableFolders: readonly string[] = []) {
   const byHash = new Map(existing.map((doc) => [doc.content_hash, doc]));
   const byPath = new Map<string, DocumentFingerprint[]>();
   for (const doc of existing) byPath.set(doc.file_path, [...(byPath.get(doc.file_path) ?? []), doc]);
@@ -248,6 +258,7 @@ export function planChanges(files: readonly ScannedFile[], existing: readonly Do
   }
   const vanished = existing
     .filter((doc) => doc.source_id === sourceId && !scannedHashes.has(doc.content_hash) && !superseded.has(doc.id))
+    .filter((doc) => !unreadableFolders.some((folder) => isWithin(folder, doc.file_path)))
     .map((doc) => doc.id);
   return { toProcess, relocations, vanished, unchanged };
 }

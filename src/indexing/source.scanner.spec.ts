@@ -103,4 +103,10 @@ describe('planChanges', () => {
     expect(plan.vanished).toEqual(['d7']);
     expect(plan.unchanged).toBe(3);
   });
+
+  it('keeps the documents under a folder that could not be listed instead of removing them', () => {
+    const existing = [doc('d1', '/s/locked/a', 'h1'), doc('d2', '/s/locked/deep/b', 'h2'), doc('d3', '/s/locked-not/c', 'h3'), doc('d4', '/s/gone', 'h4')];
+    expect(planChanges([], existing, 1, ['/s/locked']).vanished).toEqual(['d3', 'd4']);
+    expect(planChanges([], existing, 1, ['/s']).vanished).toEqual([]);
+  });
 });

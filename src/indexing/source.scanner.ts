@@ -31,6 +31,11 @@ export interface SourceScan {
   files: ScannedFile[];
   /** Not read at all: symlinks that resolve outside SEMANTIK_DOCUMENT_ROOTS. */
   refused: RefusedFile[];
+  /**
+   * Folders that could not be listed (EACCES, EIO …). What they hold is unknown, not gone: the
+   * planner keeps the documents under them instead of removing them as vanished.
+   */
+  unreadableFolders: RefusedFile[];
 }
 
 export interface ScanOptions extends SourceScanConfig {
@@ -41,7 +46,7 @@ export interface ScanOptions extends SourceScanConfig {
 /** Files hashed at once: enough to keep the disk busy, few enough to bound open descriptors. */
 const HASH_CONCURRENCY = 8;
 
-function isWithin(root: string, candidate: string): boolean {
+export function isWithin(root: string, candidate: string): boolean {
   return candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
@@ -90,6 +95,7 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
   const exclude = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true, basename: true }) : () => false;
   const candidates: { path: string; stat: Stats | undefined; problem?: string }[] = [];
   const refused: RefusedFile[] = [];
+  const unreadableFolders: RefusedFile[] = [];
 
   const consider = async (filePath: string, relative: string, isSymlink: boolean): Promise<'dir' | 'file' | 'skip'> => {
     let stat: Stats;
@@ -123,7 +129,10 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
   } else {
     const visited = new Set<string>([source.realPath]);
     const walk = async (dir: string, relativeDir: string): Promise<void> => {
-      const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+      const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+        unreadableFolders.push({ path: dir, reason: `cannot list folder: ${err.code ?? err.message}` });
+        return [];
+      });
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const entry of entries) {
         if (entry.name.startsWith('.')) continue;
@@ -150,7 +159,7 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
     }
   };
   await Promise.all(Array.from({ length: HASH_CONCURRENCY }, hashWorker));
-  return { files, refused };
+  return { files, refused, unreadableFolders };
 }
 
 async function describeFile(filePath: string, stat: Stats | undefined, problem: string | undefined, maxBytes: number): Promise<ScannedFile> {

@@ -22,9 +22,28 @@ export interface WorkerProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+/**
+ * Root reads any file whatever its mode (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so a test that needs
+ * real permission errors runs the worker without those two capabilities — util-linux's setpriv
+ * drops them from the bounding and inheritable sets — and then root is refused a mode-000 file like
+ * any user. A non-root test run needs nothing.
+ */
+function withoutFilePermissionOverride(command: string[]): string[] {
+  if (process.getuid?.() !== 0) return command;
+  const caps = '-dac_override,-dac_read_search';
+  return ['setpriv', `--bounding-set=${caps}`, `--inh-caps=${caps}`, ...command];
+}
+
+export interface SpawnWorkerOptions {
+  /** Run the worker so file modes apply to it even when the tests run as root. */
+  respectFileModes?: boolean;
+}
+
 /** `node bin/semantik.js worker` as a child process, from the TypeScript sources. */
-export function spawnWorker(env: Record<string, string>, args: string[] = ['--concurrency', '1']): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, 'worker', ...args], {
+export function spawnWorker(env: Record<string, string>, args: string[] = ['--concurrency', '1'], options: SpawnWorkerOptions = {}): WorkerProcess {
+  const command = [process.execPath, BIN, 'worker', ...args];
+  const [file, ...argv] = options.respectFileModes ? withoutFilePermissionOverride(command) : command;
+  const child = spawn(file!, argv, {
     env: { ...process.env, SEMANTIK_FROM_SOURCE: '1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
