@@ -28,7 +28,7 @@ Other work on the machine inflates latencies; reports record the load where it m
 | search | \`npm run bench:search\` | hybrid p95 ≤ 50 ms at 100k chunks; overhead ≤ 30%; recall@10 ≥ 0.95 |
 | retrieval quality | \`npm run eval:search\` | MRR@10, recall@5 per search type |
 | SQLite migration | \`npm run bench:migrate\` | ≥ 60% of raw COPY |
-| SQLite vs PostgreSQL writes | \`npm run bench:concurrency\` | PG ≥ SQLite/2 at N=1, ≥ 3× at N=16 |
+| SQLite vs PostgreSQL writes | \`npm run bench:concurrency\` | PG ≥ SQLite/2 at N=1, ≥ 3× at N=16 (per transaction shape) |
 `;
 
 const body = names.map((name) => fs.readFileSync(path.join(reportsDir, `${name}.md`), 'utf8').trim().replace(/^# /gm, '## ')).join('\n\n');
