@@ -134,7 +134,9 @@ describe('extractText', () => {
     expect(err.message).toMatch(/ENOENT/);
   });
 
-  // root reads mode-000 files anyway, so this can only be observed as another user.
+  // root reads mode-000 files anyway, so in-process this can only be observed as another user; as
+  // root, test/reliability/source-permission-errors.spec.ts gets a real EACCES through a worker
+  // process started without root's file-override capabilities.
   it.skipIf(isRoot)('reports an unreadable file with its errno', async () => {
     const err = await extractionError(file('secret.txt'));
     expect(err.reason).toBe('unreadable');
