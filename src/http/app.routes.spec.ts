@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
@@ -100,6 +101,25 @@ describe('health, metrics, docs', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ database: 'unreachable', code: 'database_unavailable' });
     await app.close();
+  });
+
+  it('ready is 503, not 500, when the migration probe fails after the connection probe succeeded', async () => {
+    // Stands in for the server going away between the two probes (a restart): here the second
+    // query fails deterministically because the migrations table has lost a column.
+    const empty = await createEmptyServerDatabase();
+    const config = testConfig({ DATABASE_URL: empty.url, JWT_SECRET_KEY: TEST_JWT_SECRET });
+    const database = await openDatabase(config);
+    const app = await buildApp({ config, database, logger: createLogger('silent'), eventBus: new InProcessOperationEventBus(), webRoot: null });
+    try {
+      await sql`CREATE TABLE semantik_migrations (name varchar(255) PRIMARY KEY)`.execute(database.db);
+      const res = await app.inject({ method: 'GET', url: '/api/health/ready' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'database_unavailable', detail: expect.stringContaining('timestamp') });
+    } finally {
+      await app.close();
+      await database.close();
+      await empty.dispose();
+    }
   });
 
   it('ready is 503 naming the fix when migrations are pending', async () => {
