@@ -137,7 +137,7 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
   return (
     <div className="min-w-0 rounded-md bg-slate-50 px-3 py-2 dark:bg-slate-900">
       <dt className="text-xs text-slate-500 dark:text-slate-400">{label}</dt>
-      <dd data-testid={testId} className="truncate font-medium tabular-nums" title={value}>
+      <dd data-testid={testId} className="font-medium tabular-nums wrap-anywhere">
         {value}
       </dd>
     </div>
