@@ -9,7 +9,7 @@ import { inUnitOfWork } from '../db/unit-of-work.js';
 import { InProcessOperationEventBus } from '../operations/operation-events.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmptyServerDatabase, createServerTestDatabase, testConfig, uniqueName } from '../../test/support/test-databases.js';
-import { openDatabase } from '../db/database.js';
+import { openDatabase, type Database } from '../db/database.js';
 import { buildApp } from './app.js';
 import { call, createTestApp, registerAndLogin, TEST_JWT_SECRET, type TestApp, type TestUser } from './test-app.test.js';
 import { uow } from './unit-of-work.hook.js';
@@ -103,39 +103,34 @@ describe('health, metrics, docs', () => {
     await app.close();
   });
 
+  /** An app on a database with no migrations applied; `prepare` may shape it before the request. */
+  async function readinessOnEmptyDatabase(prepare: (database: Database) => Promise<unknown> = async () => {}) {
+    const empty = await createEmptyServerDatabase();
+    const config = testConfig({ DATABASE_URL: empty.url, JWT_SECRET_KEY: TEST_JWT_SECRET });
+    const database = await openDatabase(config);
+    const app = await buildApp({ config, database, logger: createLogger('silent'), eventBus: new InProcessOperationEventBus(), webRoot: null });
+    try {
+      await prepare(database);
+      return await app.inject({ method: 'GET', url: '/api/health/ready' });
+    } finally {
+      await app.close();
+      await database.close();
+      await empty.dispose();
+    }
+  }
+
   it('ready is 503, not 500, when the migration probe fails after the connection probe succeeded', async () => {
     // Stands in for the server going away between the two probes (a restart): here the second
     // query fails deterministically because the migrations table has lost a column.
-    const empty = await createEmptyServerDatabase();
-    const config = testConfig({ DATABASE_URL: empty.url, JWT_SECRET_KEY: TEST_JWT_SECRET });
-    const database = await openDatabase(config);
-    const app = await buildApp({ config, database, logger: createLogger('silent'), eventBus: new InProcessOperationEventBus(), webRoot: null });
-    try {
-      await sql`CREATE TABLE semantik_migrations (name varchar(255) PRIMARY KEY)`.execute(database.db);
-      const res = await app.inject({ method: 'GET', url: '/api/health/ready' });
-      expect(res.statusCode).toBe(503);
-      expect(res.json()).toMatchObject({ code: 'database_unavailable', detail: expect.stringContaining('timestamp') });
-    } finally {
-      await app.close();
-      await database.close();
-      await empty.dispose();
-    }
+    const res = await readinessOnEmptyDatabase((database) => sql`CREATE TABLE semantik_migrations (name varchar(255) PRIMARY KEY)`.execute(database.db));
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: 'database_unavailable', detail: expect.stringContaining('timestamp') });
   });
 
   it('ready is 503 naming the fix when migrations are pending', async () => {
-    const empty = await createEmptyServerDatabase();
-    const config = testConfig({ DATABASE_URL: empty.url, JWT_SECRET_KEY: TEST_JWT_SECRET });
-    const database = await openDatabase(config);
-    const app = await buildApp({ config, database, logger: createLogger('silent'), eventBus: new InProcessOperationEventBus(), webRoot: null });
-    try {
-      const res = await app.inject({ method: 'GET', url: '/api/health/ready' });
-      expect(res.statusCode).toBe(503);
-      expect(res.json()).toMatchObject({ database: 'ok', migrations: 'pending', detail: expect.stringContaining('semantik db migrate') });
-    } finally {
-      await app.close();
-      await database.close();
-      await empty.dispose();
-    }
+    const res = await readinessOnEmptyDatabase();
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ database: 'ok', migrations: 'pending', detail: expect.stringContaining('semantik db migrate') });
   });
 
   it('GET /metrics exposes request counts by route, pool gauges and operations by status', async () => {
