@@ -221,11 +221,11 @@ export async function ensureVectorIndexOnce(tx: Tx, repos: Repositories, dimensi
   await repos.chunks.ensureVectorIndex(dimension);
 }
 
-/** Decides, by content hash, what the scan means for the collection's documents. */
 /**
- * Compares a scan with the collection's documents. Documents under `unreadableFolders` are never
- * vanished: a folder that could not be listed this time (a permission change, a flaky mount) says
- * nothing about its files, and removing them would lose their index on a transient error.
+ * Decides, by content hash, what the scan means for the collection's documents. Documents under
+ * `unreadableFolders` are never vanished: a folder that could not be listed this time (a permission
+ * change, a flaky mount) says nothing about its files, and removing them would lose their index on
+ * a transient error.
  */
 export function planChanges(files: readonly ScannedFile[], existing: readonly DocumentFingerprint[], sourceId: number, unreadableFolders: readonly string[] = []) {
   const byHash = new Map(existing.map((doc) => [doc.content_hash, doc]));
