@@ -131,7 +131,11 @@ describe('schema migrations', () => {
     const constraints = await sql`
       SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def
       FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY conname`.execute(db);
-    return { columns: columns.rows, indexes: indexes.rows, constraints: constraints.rows };
+    // Storage parameters too (chunks' toast_tuple_target): a migration may change only those.
+    const storage = await sql`
+      SELECT relname, reloptions FROM pg_class
+      WHERE relnamespace = 'public'::regnamespace AND reloptions IS NOT NULL ORDER BY relname`.execute(db);
+    return { columns: columns.rows, indexes: indexes.rows, constraints: constraints.rows, storage: storage.rows };
   }
 
   it('up → down → up leaves an identical schema; two migrators at once apply each migration once', async () => {
@@ -143,6 +147,7 @@ describe('schema migrations', () => {
       expect(ra.length + rb.length).toBe((await migrationStatus(a.db)).migrations.length);
       const first = await schemaSnapshot(a.db);
       expect(first.columns.length).toBeGreaterThan(50);
+      expect(first.storage).toContainEqual({ relname: 'chunks', reloptions: ['toast_tuple_target=4080'] });
 
       const steps = (await migrationStatus(a.db)).migrations.length;
       await rollback(a.db, steps);

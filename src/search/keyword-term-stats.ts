@@ -3,8 +3,9 @@ import type { Tx } from '../db/unit-of-work.js';
 
 /**
  * A word in more chunks than this does not select keyword candidates on its own. Ranking reads each
- * matching row's TOASTed tsvector: 2,015 rows took 16 ms with ts_rank_cd and 2.6 ms to merely count
- * on the bench machine (~6–8 µs a row is detoasting), so 500 rows per word ≈ 4 ms. It is a cost cap,
+ * matching row's tsvector: 2,015 rows took 16 ms with ts_rank_cd and 2.6 ms to merely count on the
+ * bench machine while `tsv` was stored out of line (~6–8 µs a row was detoasting; migration
+ * 20261130T1000 keeps it in the row, about halving that), so 500 rows per word ≈ 2–4 ms. It is a cost cap,
  * independent of corpus size: in a 5,000-chunk corpus a word in 500 chunks has a low IDF anyway.
  */
 export const MAX_ROWS_PER_MATCH_TERM = 500;

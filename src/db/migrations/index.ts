@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './20261124T0700-initial-schema.js';
 import * as sqliteImportState from './20261124T0800-sqlite-import-state.js';
+import * as chunksInlineTsvector from './20261130T1000-chunks-inline-tsvector.js';
 
 /**
  * Every migration, by frozen name. A static list (not a folder scan) so the set is the same under
@@ -9,4 +10,5 @@ import * as sqliteImportState from './20261124T0800-sqlite-import-state.js';
 export const migrations: Record<string, Migration> = {
   '20261124T0700-initial-schema': initialSchema,
   '20261124T0800-sqlite-import-state': sqliteImportState,
+  '20261130T1000-chunks-inline-tsvector': chunksInlineTsvector,
 };
