@@ -44,6 +44,25 @@ async function quiesce(): Promise<void> {
   await sleep(1_000);
 }
 
+interface Comparison {
+  clients: number;
+  /** PostgreSQL ops/s over SQLite ops/s. */
+  ratio: number;
+  postgresErrors: number;
+}
+
+/** Issue 8's targets: PostgreSQL ≥ SQLite/2 with one client, ≥ 3× SQLite with 16 and no errors. */
+const TARGETS = [
+  { clients: 1, minRatio: 0.5, noErrors: false },
+  { clients: 16, minRatio: 3, noErrors: true },
+] as const;
+
+function verdict(target: (typeof TARGETS)[number], c: Comparison): string {
+  const met = c.ratio >= target.minRatio && (!target.noErrors || c.postgresErrors === 0);
+  const errors = target.noErrors ? `, ${c.postgresErrors} PostgreSQL errors` : '';
+  return `N=${c.clients} ${met ? 'met' : 'not met'} (${fmt(c.ratio, 2)}× ≥ ${target.minRatio}×${errors})`;
+}
+
 function row(workload: string, n: number, store: string, r: RunResult): string {
   return `| ${workload} | ${n} | ${store} | ${fmt(r.ops / r.seconds)} | ${fmt(percentile(r.latencies, 50), 1)} | ${fmt(percentile(r.latencies, 99), 1)} | ${r.errors} |`;
 }
@@ -54,9 +73,7 @@ async function main() {
   const ratios: string[] = [];
   const verdicts: string[] = [];
   for (const workload of WORKLOADS) {
-    const ratioByN: string[] = [];
-    const ratioAt: Record<number, number> = {};
-    let postgresErrorsAt16 = 0;
+    const comparisons: Comparison[] = [];
     for (const clients of CLIENTS) {
       const spec = { clients, seconds: SECONDS, thinkMs: workload.thinkMs, texts };
       await quiesce();
@@ -65,19 +82,12 @@ async function main() {
       const postgres = await runPostgresClients(spec);
       rows.push(row(workload.name, clients, 'SQLite (WAL, better-sqlite3)', sqlite));
       rows.push(row(workload.name, clients, 'PostgreSQL (Semantik repositories + pool)', postgres));
-      const ratio = postgres.ops / postgres.seconds / (sqlite.ops / sqlite.seconds);
-      ratioAt[clients] = ratio;
-      if (clients === 16) postgresErrorsAt16 = postgres.errors;
-      ratioByN.push(`N=${clients} ${fmt(ratio, 2)}×${postgres.errors ? ` (${postgres.errors} PostgreSQL errors)` : ''}`);
+      comparisons.push({ clients, ratio: postgres.ops / postgres.seconds / (sqlite.ops / sqlite.seconds), postgresErrors: postgres.errors });
       console.error(`${workload.name} N=${clients}: SQLite ${fmt(sqlite.ops / sqlite.seconds)} ops/s, PostgreSQL ${fmt(postgres.ops / postgres.seconds)} ops/s`);
     }
+    const ratioByN = comparisons.map((c) => `N=${c.clients} ${fmt(c.ratio, 2)}×${c.postgresErrors ? ` (${c.postgresErrors} PostgreSQL errors)` : ''}`);
     ratios.push(`- ${workload.name}: ${ratioByN.join(', ')}`);
-    const atOne = ratioAt[1]! >= 0.5;
-    const atSixteen = ratioAt[16]! >= 3 && postgresErrorsAt16 === 0;
-    verdicts.push(
-      `- ${workload.name}: N=1 ${atOne ? 'met' : 'not met'} (${fmt(ratioAt[1]!, 2)}× ≥ 0.5×); ` +
-        `N=16 ${atSixteen ? 'met' : 'not met'} (${fmt(ratioAt[16]!, 2)}× ≥ 3×, ${postgresErrorsAt16} PostgreSQL errors)`,
-    );
+    verdicts.push(`- ${workload.name}: ${TARGETS.map((target) => verdict(target, comparisons.find((c) => c.clients === target.clients)!)).join('; ')}`);
   }
   writeReport(
     'concurrency',

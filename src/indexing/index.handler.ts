@@ -14,7 +14,7 @@ import { chunkRowsFor, prepareDocuments } from './document.processor.js';
 import { IndexingRepository, type ProcessedDocumentRow } from './indexing.repository.js';
 import { isWithin, scanSource, type ScannedFile } from './source.scanner.js';
 
-/** Refused paths kept in operations.metadata for the UI; the count is always exact. */
+/** Refused files and unreadable folders listed in operations.metadata for the UI; the counts are always exact. */
 const MAX_REFUSED_LISTED = 50;
 /** Counters are recomputed at most this often during a run (and always at the end). */
 const COUNTER_REFRESH_MS = 2_000;
