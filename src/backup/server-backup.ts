@@ -108,6 +108,19 @@ export async function restoreServer(database: Database, databaseUrl: string, dum
     }
     await database.db.transaction().execute(async (trx) => {
       for (const table of existing) await sql`DROP TABLE IF EXISTS ${sql.table(table)} CASCADE`.execute(trx);
+      // The schema's own functions (the chunk statistics triggers') are in the dump too; extension
+      // functions (pgvector's) stay, the dump only re-creates the extension IF NOT EXISTS.
+      await sql`
+        DO $$
+        DECLARE f regprocedure;
+        BEGIN
+          FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+                   WHERE p.pronamespace = current_schema()::regnamespace
+                     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')
+          LOOP
+            EXECUTE format('DROP FUNCTION %s CASCADE', f);
+          END LOOP;
+        END $$`.execute(trx);
     });
   }
 

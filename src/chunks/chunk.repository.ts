@@ -11,6 +11,8 @@ export interface NewChunk {
   generation: number;
   chunk_index: number;
   text: string;
+  /** Title, heading path, file name (chunkContextFor): the weighted field of keyword search. */
+  context?: string;
   start_offset?: number | null;
   end_offset?: number | null;
   page?: number | null;
@@ -35,7 +37,7 @@ export function toVectorLiteral(values: ArrayLike<number>): string {
   return out + ']';
 }
 
-const CHUNK_COLUMNS = 'id, collection_id, document_id, generation, chunk_index, text, start_offset, end_offset, page, metadata';
+const CHUNK_COLUMNS = 'id, collection_id, document_id, generation, chunk_index, text, context, start_offset, end_offset, page, metadata';
 const EMBEDDING_COLUMNS = 'chunk_id, collection_id, model, dimension, embedding';
 /** Below this many rows a multi-row INSERT beats COPY (see insertMany). */
 export const COPY_THRESHOLD_ROWS = 50;
@@ -61,6 +63,7 @@ export class ChunkRepository {
       chunk_index: c.chunk_index,
       // NUL bytes cannot be stored in PostgreSQL text; extraction should have removed them already.
       text: c.text.replace(/\u0000/g, ''),
+      context: (c.context ?? '').replace(/\u0000/g, ''),
       start_offset: c.start_offset ?? null,
       end_offset: c.end_offset ?? null,
       page: c.page ?? null,
@@ -85,7 +88,7 @@ export class ChunkRepository {
     }
 
     const chunkLines = rows.map((r) =>
-      copyTextLine([r.id, r.collection_id, r.document_id, r.generation, r.chunk_index, r.text, r.start_offset, r.end_offset, r.page, r.metadata]),
+      copyTextLine([r.id, r.collection_id, r.document_id, r.generation, r.chunk_index, r.text, r.context, r.start_offset, r.end_offset, r.page, r.metadata]),
     );
     await this.tx.executeQuery(makeCopyQuery(`COPY chunks (${CHUNK_COLUMNS}) FROM STDIN`, { lines: chunkLines }));
     if (embeddings.length > 0) {

@@ -196,8 +196,27 @@ export interface ChunksTable {
   end_offset: number | null;
   page: number | null;
   metadata: Json;
+  /** Title, heading path and file name: the weight-A field of `tsv` (migration 20261201T0900). */
+  context: Generated<string>;
   tsv: ColumnType<string, never, never>;
+  context_tsv: ColumnType<string, never, never>;
   created_at: Timestamp;
+}
+
+/** BM25 document frequency per lexeme, per collection generation; maintained by triggers on chunks. */
+export interface ChunkTermStatsTable {
+  collection_id: string;
+  generation: number;
+  lexeme: string;
+  chunk_count: number;
+}
+
+/** Chunk count and total `length(tsv)` per collection generation; maintained by triggers on chunks. */
+export interface ChunkTextStatsTable {
+  collection_id: string;
+  generation: number;
+  chunk_count: ColumnType<string, never, never>;
+  total_length: ColumnType<string, never, never>;
 }
 
 export interface ChunkEmbeddingsTable {
@@ -223,6 +242,8 @@ export interface DB {
   documents: DocumentsTable;
   chunks: ChunksTable;
   chunk_embeddings: ChunkEmbeddingsTable;
+  chunk_term_stats: ChunkTermStatsTable;
+  chunk_text_stats: ChunkTextStatsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

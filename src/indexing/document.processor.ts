@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { NewChunk } from '../chunks/chunk.repository.js';
-import { chunkText, embeddingInputFor, ExtractionError, extractText, type Chunk, type EmbeddingProvider } from '../ingest/index.js';
+import { chunkContextFor, chunkText, embeddingInputFor, ExtractionError, extractText, type Chunk, type EmbeddingProvider } from '../ingest/index.js';
 
 /** What the pipeline reads about one file, with no database involved. */
 export interface DocumentInput {
@@ -128,14 +128,16 @@ export function chunkMetadata(chunk: Chunk, title: string | undefined): Record<s
 export function chunkRowsFor(
   chunks: readonly PreparedChunk[],
   title: string | undefined,
-  target: { collectionId: string; documentId: string; generation: number },
+  target: { collectionId: string; documentId: string; generation: number; filePath: string },
 ): NewChunk[] {
+  const fileName = path.basename(target.filePath);
   return chunks.map(({ chunk, embedding }) => ({
     collection_id: target.collectionId,
     document_id: target.documentId,
     generation: target.generation,
     chunk_index: chunk.index,
     text: chunk.text,
+    context: chunkContextFor(chunk, title, fileName),
     start_offset: chunk.startOffset,
     end_offset: chunk.endOffset,
     page: chunk.page ?? null,

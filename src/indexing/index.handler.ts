@@ -109,6 +109,7 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
                 collectionId: collection.id,
                 documentId: ids.get(doc.input.contentHash)!,
                 generation: collection.active_generation,
+                filePath: doc.input.path,
               })
             : [],
         );

@@ -14,6 +14,7 @@ import { toVectorLiteral } from '../chunks/chunk.repository.js';
 import { cancelOperation } from '../operations/operation.service.js';
 import { InProcessOperationEventBus, type OperationEvent } from '../operations/operation-events.js';
 import { startWorker, type RunningWorker } from '../operations/worker.js';
+import { termStatsDrift } from '../../test/support/term-stats.js';
 
 /**
  * The whole life of a collection against the real server, with the fast test embedder: index a
@@ -154,6 +155,8 @@ describe('indexing pipeline (server)', () => {
     expect(sources[0]).toMatchObject({ source_path: docs, document_count: 6 });
     expect(sources[0]!.last_indexed_at).not.toBeNull();
     expect((await nearest('copper lanterns'))[0]!.file_name).toBe('report.pdf');
+    // BM25 statistics are kept by triggers in the same statements: exact after every operation.
+    expect(await termStatsDrift(t.database.db)).toEqual([]);
   });
 
   it('append processes only what changed: new, modified and deleted files', async () => {
@@ -180,6 +183,8 @@ describe('indexing pipeline (server)', () => {
     const again = await run('append', { source_path: docs });
     expect(again).toMatchObject({ total_files: 0, processed_files: 0, failed_files: 0 });
     expect(again.metadata['scan']).toMatchObject({ files_to_process: 0, vanished_documents: 0, unchanged_files: 11 });
+    // BM25 statistics are kept by triggers in the same statements: exact after every operation.
+    expect(await termStatsDrift(t.database.db)).toEqual([]);
   });
 
   it('reindexes blue/green with a new chunk size while searches keep answering', async () => {
@@ -218,6 +223,8 @@ describe('indexing pipeline (server)', () => {
       expect(Number(n.n)).toBe(d.chunk_count);
     }
     expect(rows.filter((r) => r.status === 'failed')).toHaveLength(5);
+    // BM25 statistics are kept by triggers in the same statements: exact after every operation.
+    expect(await termStatsDrift(t.database.db)).toEqual([]);
   });
 
   it('removes a source and keeps the other', async () => {
@@ -232,6 +239,8 @@ describe('indexing pipeline (server)', () => {
     const coll = await collectionRow();
     expect(coll).toMatchObject({ status: 'ready', document_count: 2, status_message: null });
     expect((await nearest('river winter')).every((r) => ['a.txt', 'b.md'].includes(r.file_name))).toBe(true);
+    // BM25 statistics are kept by triggers in the same statements: exact after every operation.
+    expect(await termStatsDrift(t.database.db)).toEqual([]);
   });
 
   it('deletes the collection and every row under it', async () => {
@@ -245,6 +254,8 @@ describe('indexing pipeline (server)', () => {
       const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ${collection.id}`.execute(t.database.db);
       expect(rows[0]!.n, table).toBe(0);
     }
+    // BM25 statistics are kept by triggers in the same statements: exact after every operation.
+    expect(await termStatsDrift(t.database.db)).toEqual([]);
   });
 
   it('stops a cancelled operation at the next batch boundary, leaving whole documents', async () => {

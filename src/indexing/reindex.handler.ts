@@ -139,7 +139,7 @@ async function buildGeneration(ctx: Ctx, target: ReindexTarget): Promise<void> {
       const ok = prepared.filter((doc) => doc.ok);
       await repos.chunks.deleteByDocuments(ok.map((doc) => doc.input.id), target.generation);
       const chunks = ok.flatMap((doc) =>
-        chunkRowsFor(doc.chunks, doc.title, { collectionId, documentId: doc.input.id, generation: target.generation }),
+        chunkRowsFor(doc.chunks, doc.title, { collectionId, documentId: doc.input.id, generation: target.generation, filePath: doc.input.path }),
       );
       await repos.chunks.insertMany(chunks, { model: target.embedding_model, dimension: target.embedding_dimension });
       const failures = prepared.flatMap((doc) => (doc.ok ? [] : [{ id: doc.input.id, reason: truncateMessage(doc.error, 1000) }]));

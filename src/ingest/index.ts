@@ -7,6 +7,7 @@ export { ExtractionError, type ExtractionFailureReason } from './extract/extract
 export { mimeTypeFor, supportedExtensions } from './extract/file-type.registry.js';
 export { chunkText, type Chunk, type ChunkOptions } from './chunking/text.chunker.js';
 export { embeddingInputFor } from './chunking/chunk.embedding-input.js';
+export { chunkContextFor } from './chunking/chunk.context.js';
 export {
   EmbeddingError,
   type EmbeddingModelInfo,

@@ -26,6 +26,8 @@ export function hashEmbedder(dimension = 384, model = `test-hash-${dimension}`):
 
 export interface FixtureChunk {
   text: string;
+  /** The chunk's keyword fields (title, headings, file name), as chunkContextFor makes them. */
+  context?: string;
   metadata?: Record<string, unknown>;
 }
 
@@ -96,6 +98,7 @@ export async function seedCollection(database: Database, options: SeedOptions): 
           generation,
           chunk_index: i,
           text: c.text,
+          context: c.context ?? '',
           metadata: c.metadata ?? {},
           embedding: vectors[i]!,
         })),

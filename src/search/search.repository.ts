@@ -6,17 +6,14 @@ import { ValidationError } from '../errors/domain-errors.js';
 import type { CompiledFilter } from './search-filters.js';
 import type { QueryVector } from './query-embedder.js';
 import type { SearchType } from './search.schema.js';
+import { anyLexemeTsquery, keywordCtes, TEXT_SEARCH_CONFIG, type KeywordQuery } from './keyword-ranking.js';
 
-/**
- * Reciprocal rank fusion constant (Cormack et al. 2009): 60 is the published default and keeps one
- * list's #1 from drowning the other list (1/61 vs 1/62 — ranks matter, raw scores do not).
- */
-export const RRF_K = 60;
+export type { KeywordMatch, KeywordQuery } from './keyword-ranking.js';
 
-/** `chunks.tsv` is generated with 'english'; the query must use the same configuration to match stems. */
-const TEXT_SEARCH_CONFIG = sql`'english'::regconfig`;
-
-export type KeywordMatch = 'any' | 'all';
+export interface HybridFusion {
+  rrfK: number;
+  level: 'chunk' | 'document';
+}
 
 export interface SearchQueryPlan {
   type: SearchType;
@@ -32,13 +29,10 @@ export interface SearchQueryPlan {
   queryVector?: QueryVector;
   /** Required for keyword and hybrid. */
   keyword?: KeywordQuery;
-}
-
-export interface KeywordQuery {
-  text: string;
-  match: KeywordMatch;
-  /** Lexemes too frequent to select candidates (any-word mode); empty = use every word. */
-  commonLexemes: readonly string[];
+  /** The query as typed (snippets are marked with its words whatever the search type). */
+  queryText: string;
+  /** Hybrid only: RRF constant and whether chunk or document ranks are fused. */
+  fusion: HybridFusion;
 }
 
 /** A ranked chunk; collection name and model come from the collections the service already loaded. */
@@ -51,7 +45,13 @@ export interface SearchRow {
   score: number;
   text: string | null;
   metadata: Record<string, unknown>;
+  /** ts_headline of the chunk with SNIPPET_MARK_START/END around matched terms; null if none matched. */
+  headline: string | null;
 }
+
+/** Control characters delimit highlighted terms in `headline` (removed from the text first, so they are unambiguous). */
+export const SNIPPET_MARK_START = '\u0001';
+export const SNIPPET_MARK_END = '\u0002';
 
 export interface SearchableCollectionRow extends CollectionRow {
   /** A collection_permissions row exists for this user (or API key). */
@@ -64,54 +64,6 @@ export function assertDimension(dimension: number): number {
     throw new ValidationError(`Embedding dimension must be an integer in 1..16000, got ${dimension}`);
   }
   return dimension;
-}
-
-/** The query's words: letters and digits only, so no tsquery operator can slip into `to_tsquery`. */
-export function queryWords(query: string): string[] {
-  return (query.match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 100);
-}
-
-/** Query words joined with OR (for `to_tsquery`). */
-export function anyWordsQueryText(query: string): string {
-  return queryWords(query).join(' | ');
-}
-
-/**
- * `websearch_to_tsquery` honours what users type in search boxes ("quoted phrases", -exclusions,
- * `or`), but ANDs plain words, so a natural-language question whose words are not all in one chunk
- * finds nothing. Plain queries therefore match any of their words (ranked by ts_rank_cd, which
- * rewards chunks that cover more of them); queries that use websearch syntax keep it exactly.
- * bench/reports/search-eval.md measures both.
- */
-export function usesWebsearchSyntax(query: string): boolean {
-  return /"|(^|\s)-\S|(^|\s)or(\s|$)/i.test(query);
-}
-
-/**
- * The tsqueries of a keyword search: `match` selects the candidate chunks (via the GIN index),
- * `rank` scores them with ts_rank_cd.
- *
- * Any-word mode drops frequent words from `match` (they still count in `rank`): ts_rank_cd has to
- * read every matching row's tsvector (TOASTed, ~6–8 µs a row), and one word present in 7,500 of 100k
- * chunks made a 3-word query take 167 ms, while the chunks it adds only match that one frequent word
- * — low-value matches BM25 would rank last for their low IDF anyway. "Frequent" = in
- * `commonLexemes` (from pg_stats, see keyword-term-stats.ts). When every word is frequent, the
- * query matches chunks that contain all of them instead.
- */
-function keywordQueries(keyword: KeywordQuery): { match: RawBuilder<unknown>; rank: RawBuilder<unknown> } {
-  if (keyword.match === 'all' || usesWebsearchSyntax(keyword.text)) {
-    const q = sql`websearch_to_tsquery(${TEXT_SEARCH_CONFIG}, ${keyword.text})`;
-    return { match: q, rank: q };
-  }
-  const words = queryWords(keyword.text);
-  const rank = sql`to_tsquery(${TEXT_SEARCH_CONFIG}, ${words.join(' | ')})`;
-  if (keyword.commonLexemes.length === 0) return { match: rank, rank };
-  const match = sql`to_tsquery(${TEXT_SEARCH_CONFIG}, coalesce(
-      (SELECT string_agg(w, ' | ') FROM unnest(${words}::text[]) AS w
-       WHERE cardinality(tsvector_to_array(to_tsvector(${TEXT_SEARCH_CONFIG}, w))) > 0
-         AND NOT (tsvector_to_array(to_tsvector(${TEXT_SEARCH_CONFIG}, w)) && ${keyword.commonLexemes}::text[])),
-      ${words.join(' & ')}))`;
-  return { match: sql`(SELECT ${match})`, rank };
 }
 
 function semanticCandidates(plan: SearchQueryPlan): RawBuilder<unknown> {
@@ -137,49 +89,72 @@ function semanticCandidates(plan: SearchQueryPlan): RawBuilder<unknown> {
 
 function keywordCandidates(plan: SearchQueryPlan): RawBuilder<unknown> {
   if (!plan.keyword) throw new Error('keyword search needs the query text');
-  const { match, rank } = keywordQueries(plan.keyword);
-  // Normalization 32 = rank / (rank + 1): a score in [0, 1) whatever the chunk; chunks are of similar
-  // length (the collection's chunk_size), so length normalization would change little.
-  return sql`
-    SELECT c.id AS chunk_id, c.document_id, ts_rank_cd(c.tsv, ${rank}, 32) AS rank
-    FROM chunks c
-    JOIN collections col ON col.id = c.collection_id AND c.generation = col.active_generation
-    ${plan.filter.needsDocuments ? sql`JOIN documents d ON d.id = c.document_id` : sql``}
-    WHERE c.collection_id = ANY(${plan.collectionIds}::uuid[]) AND c.tsv @@ ${match} AND ${plan.filter.condition}
-    ORDER BY rank DESC, c.id
-    LIMIT ${plan.depth}`;
+  return keywordCtes({ collectionIds: plan.collectionIds, depth: plan.depth, filter: plan.filter, keyword: plan.keyword });
 }
 
-/** CTEs ending in `scored (chunk_id, document_id, score)`, higher is better. */
+/**
+ * CTEs ending in `scored (chunk_id, document_id, score, document_score)`, higher is better; a
+ * document's best chunk is listed with the document's score.
+ */
 function scoredCandidates(plan: SearchQueryPlan): RawBuilder<unknown> {
   switch (plan.type) {
     case 'semantic':
       return sql`
         semantic AS MATERIALIZED (${semanticCandidates(plan)}),
-        scored AS (SELECT chunk_id, document_id, 1 - distance AS score FROM semantic)`;
+        scored AS (SELECT chunk_id, document_id, 1 - distance AS score, max(1 - distance) OVER (PARTITION BY document_id) AS document_score FROM semantic)`;
     case 'keyword':
       return sql`
-        keyword AS MATERIALIZED (${keywordCandidates(plan)}),
-        scored AS (SELECT chunk_id, document_id, rank::float8 AS score FROM keyword)`;
+        ${keywordCandidates(plan)},
+        scored AS (SELECT chunk_id, document_id, rank::float8 AS score, max(rank::float8) OVER (PARTITION BY document_id) AS document_score FROM keyword)`;
     case 'hybrid': {
-      // alpha/(60 + rank_semantic) + (1 - alpha)/(60 + rank_keyword), times 61 so that a chunk ranked
-      // first by both sides scores 1.0 whatever alpha is; missing from a side contributes 0.
+      // Reciprocal rank fusion: α/(K + rank_semantic) + (1 − α)/(K + rank_keyword), times K + 1 so that
+      // first on both sides scores 1.0 whatever α is; missing from a side contributes 0. Chunk level
+      // fuses chunk ranks. Document level (default) fuses each document's rank on each side (the rank
+      // of its best chunk among documents) and orders documents by that; its chunks follow by their
+      // own fused score. Several chunks of one file no longer push other files down a side's list.
       const alpha = plan.hybridAlpha;
+      const { rrfK, level } = plan.fusion;
+      const K = sql.lit(rrfK);
+      const fused = (s: RawBuilder<unknown>, k: RawBuilder<unknown>) =>
+        sql`(coalesce(${alpha}::float8 / (${K} + ${s}), 0) + coalesce((1 - ${alpha}::float8) / (${K} + ${k}), 0)) * ${sql.lit(rrfK + 1)}`;
+      const ranked = (source: 'semantic' | 'keyword') => sql`
+          SELECT chunk_id, document_id, r, dense_rank() OVER (ORDER BY best_r) AS dr
+          FROM (SELECT chunk_id, document_id, r, min(r) OVER (PARTITION BY document_id) AS best_r
+                FROM (SELECT chunk_id, document_id,
+                             row_number() OVER (ORDER BY ${source === 'semantic' ? sql`distance, chunk_id` : sql`rank DESC, chunk_id`}) AS r
+                      FROM ${sql.table(source)}) a) b`;
       return sql`
         semantic AS MATERIALIZED (${semanticCandidates(plan)}),
-        keyword AS MATERIALIZED (${keywordCandidates(plan)}),
-        semantic_ranked AS (
-          SELECT chunk_id, document_id, row_number() OVER (ORDER BY distance, chunk_id) AS r FROM semantic),
-        keyword_ranked AS (
-          SELECT chunk_id, document_id, row_number() OVER (ORDER BY rank DESC, chunk_id) AS r FROM keyword),
+        ${keywordCandidates(plan)},
+        semantic_ranked AS (${ranked('semantic')}),
+        keyword_ranked AS (${ranked('keyword')}),
+        fused AS (
+          SELECT coalesce(s.chunk_id, k.chunk_id) AS chunk_id, coalesce(s.document_id, k.document_id) AS document_id,
+                 ${fused(sql`s.r`, sql`k.r`)} AS score, s.dr AS semantic_dr, k.dr AS keyword_dr
+          FROM semantic_ranked s FULL OUTER JOIN keyword_ranked k ON k.chunk_id = s.chunk_id),
         scored AS (
-          SELECT coalesce(s.chunk_id, k.chunk_id) AS chunk_id,
-                 coalesce(s.document_id, k.document_id) AS document_id,
-                 (coalesce(${alpha}::float8 / (${sql.lit(RRF_K)} + s.r), 0)
-                  + coalesce((1 - ${alpha}::float8) / (${sql.lit(RRF_K)} + k.r), 0)) * ${sql.lit(RRF_K + 1)} AS score
-          FROM semantic_ranked s FULL OUTER JOIN keyword_ranked k ON k.chunk_id = s.chunk_id)`;
+          SELECT chunk_id, document_id, score,
+                 ${
+                   level === 'document'
+                     ? fused(sql`min(semantic_dr) OVER (PARTITION BY document_id)`, sql`min(keyword_dr) OVER (PARTITION BY document_id)`)
+                     : sql`max(score) OVER (PARTITION BY document_id)`
+                 } AS document_score
+          FROM fused)`;
     }
   }
+}
+
+/**
+ * The best passage of a winning chunk with the query's terms marked: ts_headline with the query's
+ * lexemes OR'd (the same tokenizer as ranking), two fragments of 12–30 words. Only the k winners pay
+ * for it (~0.1–0.3 ms a chunk).
+ */
+function snippetExpression(plan: SearchQueryPlan): RawBuilder<unknown> {
+  const text = plan.keyword?.text ?? plan.queryText;
+  const options = 'StartSel="\u0001", StopSel="\u0002", MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "';
+  return sql`(SELECT CASE WHEN q.q IS NULL THEN NULL ELSE
+                ts_headline(${TEXT_SEARCH_CONFIG}, translate(c.text, ${SNIPPET_MARK_START + SNIPPET_MARK_END}, ''), q.q, ${options}) END
+              FROM (SELECT ${anyLexemeTsquery(text)} AS q) q)`;
 }
 
 /**
@@ -192,17 +167,18 @@ export function searchStatement(plan: SearchQueryPlan): RawBuilder<SearchRow> {
   return sql<SearchRow>`
     WITH ${scoredCandidates(plan)},
     top AS (
-      SELECT chunk_id, document_id, score, document_rank
+      SELECT chunk_id, document_id, CASE WHEN document_rank = 1 THEN document_score ELSE score END AS score, document_rank
       FROM (
-        SELECT s.chunk_id, s.document_id, s.score,
+        SELECT s.chunk_id, s.document_id, s.score, s.document_score,
                row_number() OVER (PARTITION BY s.document_id ORDER BY s.score DESC, s.chunk_id) AS document_rank
         FROM scored s
         WHERE ${threshold}) ranked
-      ORDER BY document_rank > 1, score DESC, chunk_id
+      ORDER BY document_rank > 1, CASE WHEN document_rank = 1 THEN document_score ELSE score END DESC, chunk_id
       LIMIT ${plan.k})
     SELECT t.chunk_id, t.document_id, c.collection_id, d.file_name, d.file_path, t.score,
            ${plan.includeContent ? sql`c.text` : sql`NULL::text`} AS text,
-           d.metadata || c.metadata || jsonb_strip_nulls(jsonb_build_object('chunk_index', c.chunk_index, 'page', c.page)) AS metadata
+           d.metadata || c.metadata || jsonb_strip_nulls(jsonb_build_object('chunk_index', c.chunk_index, 'page', c.page)) AS metadata,
+           ${snippetExpression(plan)} AS headline
     FROM top t
     JOIN chunks c ON c.id = t.chunk_id
     JOIN documents d ON d.id = t.document_id

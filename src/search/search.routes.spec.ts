@@ -49,8 +49,11 @@ describe('POST /api/v2/search', () => {
         text: 'The lighthouse keeper trims the lamp wick every evening.',
       });
       expect(Object.keys(res.body.results[0]).sort()).toEqual(
-        ['chunk_id', 'collection_id', 'collection_name', 'document_id', 'embedding_model', 'file_name', 'file_path', 'metadata', 'score', 'text'].sort(),
+        ['chunk_id', 'collection_id', 'collection_name', 'document_id', 'embedding_model', 'file_name', 'file_path', 'metadata', 'score', 'snippet', 'text'].sort(),
       );
+      // The snippet marks the query's words (stemmed: "keeper" and "lamp"), as offsets into its text.
+      const snippet = res.body.results[0].snippet as { text: string; highlights: Array<[number, number]> };
+      expect(snippet.highlights.map(([a, b]) => snippet.text.slice(a, b))).toEqual(['lighthouse', 'keeper', 'lamp']);
       expect(res.body.collections_searched).toEqual([{ id: collection.id, name: collection.name, embedding_model: 'deterministic-hash-384' }]);
     }
   });

@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { UnauthorizedError } from '../errors/domain-errors.js';
 import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
-import { KeywordTermStats } from './keyword-term-stats.js';
 import { cachedEmbedderLookup, type QueryEmbedderLookup } from './query-embedder.js';
 import { searchRequestSchema, singleSearchRequestSchema, type SearchRequest } from './search.schema.js';
 import { search, type SearchPrincipal } from './search.service.js';
@@ -27,7 +26,7 @@ export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, 
     app.addHook('onClose', async () => owned.close());
     embedders = owned;
   }
-  const deps = { embedders, keywordStats: new KeywordTermStats() };
+  const deps = { embedders };
 
   const principalOf = (request: { principal: { user: { id: number; is_superuser: boolean }; apiKeyId?: string } | null }): SearchPrincipal => {
     if (!request.principal) throw new UnauthorizedError();

@@ -68,6 +68,13 @@ export interface SearchResult {
   text: string | null;
   metadata: Record<string, unknown>;
   embedding_model: string;
+  /** The best-matching passage with the query's terms as [start, end) UTF-16 offsets; null when no query word is in the chunk. */
+  snippet: SearchSnippet | null;
+}
+
+export interface SearchSnippet {
+  text: string;
+  highlights: Array<[number, number]>;
 }
 
 export interface SearchResponse {

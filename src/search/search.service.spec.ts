@@ -6,11 +6,10 @@ import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { NotFoundError, ValidationError } from '../errors/domain-errors.js';
 import { cachedEmbedderLookup, type QueryEmbedder } from './query-embedder.js';
-import { KeywordTermStats } from './keyword-term-stats.js';
 import { compileMetadataFilter } from './search-filters.js';
 import { SearchRepository } from './search.repository.js';
 import { searchRequestSchema, type SearchRequestInput } from './search.schema.js';
-import { candidateDepth, search, type SearchPrincipal } from './search.service.js';
+import { candidateDepth, DEFAULT_TUNING, search, type SearchPrincipal } from './search.service.js';
 import { hashEmbedder, seedCollection } from './search-fixtures.test.js';
 
 const embedder = hashEmbedder(384);
@@ -122,14 +121,13 @@ describe('search service (PostgreSQL server)', () => {
     expect(onlyStopWords.results).toEqual([]);
   });
 
-  it('keyword: frequent words (from planner statistics) do not select candidates on their own, but still rank', async () => {
-    const stats = new (class extends KeywordTermStats {
-      override async commonLexemes(): Promise<string[]> {
-        return ['garden', 'tomato', 'bicycl'];
-      }
-    })();
+  it('keyword: frequent words (exact document frequency over the cap) do not select candidates on their own, but still rank', async () => {
+    // Cap 1: every word in two or more chunks counts as frequent on this small corpus.
     const withStats = (query: string) =>
-      search(handle.database, owner, searchRequestSchema.parse({ collection_uuids: [main.id], query, search_type: 'keyword' }), { ...deps, keywordStats: stats });
+      search(handle.database, owner, searchRequestSchema.parse({ collection_uuids: [main.id], query, search_type: 'keyword' }), deps, {
+        ...DEFAULT_TUNING,
+        matchTermCap: 1,
+      });
     // "garden" alone would match 9 chunks; with it frequent, only the rare word selects.
     expect(paths(await withStats('garden zygomorphic'))).toEqual(['/notes/kubernetes.txt']);
     expect((await run(owner, { query: 'garden zygomorphic', search_type: 'keyword' })).results.length).toBeGreaterThan(1);
@@ -303,6 +301,8 @@ describe('search service (PostgreSQL server)', () => {
         includeContent: true,
         filter: compileMetadataFilter(undefined),
         queryVector: { model: embedder.model, dimension: 384, values: values! },
+        queryText: 'sourdough',
+        fusion: DEFAULT_TUNING.fusion,
       });
     });
     expect(plan).toContain('chunk_embeddings_hnsw_384');

@@ -2,9 +2,10 @@ import type { Database } from '../db/database.js';
 import { inUnitOfWork, type Tx } from '../db/unit-of-work.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-errors.js';
 import { embedQuery, type QueryEmbedderLookup, type QueryVector } from './query-embedder.js';
-import { KeywordTermStats } from './keyword-term-stats.js';
 import { compileMetadataFilter } from './search-filters.js';
-import { SearchRepository, type KeywordMatch, type SearchableCollectionRow, type SearchQueryPlan, type SearchRow } from './search.repository.js';
+import { SearchRepository, type KeywordMatch, type SearchableCollectionRow, type SearchQueryPlan, type SearchRow, type HybridFusion } from './search.repository.js';
+import { snippetFromHeadline } from './search-snippet.js';
+import { BM25, MAX_ROWS_PER_MATCH_TERM, type Bm25Parameters } from './keyword-ranking.js';
 import type { SearchRequest, SearchResponse, SearchResult, SearchType } from './search.schema.js';
 
 /** Who is searching: the authenticated user, and the API key when the request used one. */
@@ -17,8 +18,6 @@ export interface SearchPrincipal {
 export interface SearchDeps {
   /** Cached per model (see cachedEmbedderLookup): model load is slow, one query embedding is fast. */
   embedders: QueryEmbedderLookup;
-  /** Per-process cache of frequent lexemes (keyword candidate selection); omitted = every word selects. */
-  keywordStats?: KeywordTermStats;
 }
 
 /** Tuning knobs; the defaults are what bench/reports/search*.md measured. Tests and the eval override them. */
@@ -27,6 +26,10 @@ export interface SearchTuning {
   efSearchFloor: number;
   /** Plain keyword queries match any word (default) or all words (websearch_to_tsquery's AND). */
   keywordMatch: KeywordMatch;
+  /** A lexeme in more chunks than this does not select keyword candidates alone (keyword-ranking.ts). */
+  matchTermCap: number;
+  bm25: Bm25Parameters;
+  fusion: HybridFusion;
 }
 
 /**
@@ -34,7 +37,13 @@ export interface SearchTuning {
  * exact search was 0.999 at 64 and at 100, 0.975–0.989 at pgvector's default 40, while 100 cost ~2×
  * the latency of 40. The candidate depth (50 for k = 10) raises it when k is larger.
  */
-export const DEFAULT_TUNING: SearchTuning = { efSearchFloor: 64, keywordMatch: 'any' };
+export const DEFAULT_TUNING: SearchTuning = {
+  efSearchFloor: 64,
+  keywordMatch: 'any',
+  matchTermCap: MAX_ROWS_PER_MATCH_TERM,
+  bm25: BM25,
+  fusion: { rrfK: 60, level: 'document' },
+};
 
 /**
  * Candidates taken before diversification (and, for hybrid, from each side before fusion). Hybrid
@@ -111,12 +120,12 @@ function toResult(row: SearchRow, collection: SearchableCollectionRow): SearchRe
     text: row.text,
     metadata: row.metadata ?? {},
     embedding_model: collection.embedding_model,
+    snippet: snippetFromHeadline(row.headline),
   };
 }
 
 export interface SearchInTransactionOptions {
   tuning?: SearchTuning;
-  keywordStats?: KeywordTermStats;
 }
 
 /**
@@ -145,7 +154,6 @@ export async function searchInTransaction(
 
   const repository = new SearchRepository(tx);
   const needsKeyword = request.search_type !== 'semantic';
-  const commonLexemes = needsKeyword && tuning.keywordMatch === 'any' && options.keywordStats ? await options.keywordStats.commonLexemes(tx) : [];
   const depth = candidateDepth(request.k, request.search_type);
   const plan: SearchQueryPlan = {
     type: request.search_type,
@@ -157,7 +165,9 @@ export async function searchInTransaction(
     includeContent: request.include_content,
     filter: compileMetadataFilter(request.metadata_filter),
     queryVector: needsVector ? queryVector : undefined,
-    keyword: needsKeyword ? { text: request.query, match: tuning.keywordMatch, commonLexemes } : undefined,
+    keyword: needsKeyword ? { text: request.query, match: tuning.keywordMatch, matchTermCap: tuning.matchTermCap, bm25: tuning.bm25 } : undefined,
+    fusion: tuning.fusion,
+    queryText: request.query,
   };
   if (needsVector) await repository.setVectorScanOptions(efSearchFor(depth, tuning));
   const byId = new Map(collections.map((c) => [c.id, c]));
@@ -194,7 +204,7 @@ export async function search(
     );
     queryVector = await embedQuery(deps.embedders, model, request.query);
   }
-  const response = await inUnitOfWork(database, (tx) => searchInTransaction(tx, principal, request, queryVector, { tuning, keywordStats: deps.keywordStats }), {
+  const response = await inUnitOfWork(database, (tx) => searchInTransaction(tx, principal, request, queryVector, { tuning }), {
     readOnly: true,
   });
   return { ...response, search_time_ms: Math.round((performance.now() - started) * 100) / 100 };

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as initialSchema from './20261124T0700-initial-schema.js';
 import * as sqliteImportState from './20261124T0800-sqlite-import-state.js';
 import * as chunksInlineTsvector from './20261130T1000-chunks-inline-tsvector.js';
+import * as bm25TermStats from './20261201T0900-bm25-term-stats.js';
 
 /**
  * Every migration, by frozen name. A static list (not a folder scan) so the set is the same under
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '20261124T0700-initial-schema': initialSchema,
   '20261124T0800-sqlite-import-state': sqliteImportState,
   '20261130T1000-chunks-inline-tsvector': chunksInlineTsvector,
+  '20261201T0900-bm25-term-stats': bm25TermStats,
 };

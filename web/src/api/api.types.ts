@@ -160,6 +160,12 @@ export interface SearchBody {
   include_content?: boolean;
 }
 
+/** Best-matching passage of a chunk; highlights are [start, end) UTF-16 offsets into text. */
+export interface SearchSnippet {
+  text: string;
+  highlights: Array<[number, number]>;
+}
+
 export interface SearchResult {
   document_id: string;
   chunk_id: string;
@@ -169,6 +175,8 @@ export interface SearchResult {
   file_path: string;
   score: number;
   text: string | null;
+  /** null: no passage matched the query words; omitted by older servers (treat like null). */
+  snippet?: SearchSnippet | null;
   metadata: Record<string, unknown> | null;
   embedding_model: string;
 }

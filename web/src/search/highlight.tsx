@@ -1,5 +1,7 @@
 import type { ReactNode } from 'react';
 
+export const MARK_CLASS = 'rounded bg-yellow-200 px-0.5 text-inherit dark:bg-yellow-700/70';
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -25,7 +27,7 @@ export function Highlight({ text, query }: { text: string; query: string }): Rea
   return parts.map((part, index) =>
     // split() with one capture group puts the matches at odd indexes.
     index % 2 === 1 ? (
-      <mark key={index} className="rounded bg-yellow-200 px-0.5 text-inherit dark:bg-yellow-700/70">
+      <mark key={index} className={MARK_CLASS}>
         {part}
       </mark>
     ) : (

@@ -1,6 +1,7 @@
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
+import type { SearchResponse, SearchSnippet } from '../api/api.types';
 import { json, mockFetch, renderWithProviders } from '../test/render';
 import { SearchPage } from './search.page';
 
@@ -14,7 +15,7 @@ const collections = {
   per_page: 100,
 };
 
-const answer = {
+const answer: SearchResponse = {
   query: 'vector search',
   results: [
     {
@@ -26,6 +27,7 @@ const answer = {
       file_path: '/home/me/notes/pgvector.md',
       score: 0.8123,
       text: 'HNSW makes Vector search fast.',
+      snippet: null,
       metadata: {},
       embedding_model: 'universal-sentence-encoder-lite',
     },
@@ -36,10 +38,10 @@ const answer = {
   search_time_ms: 12.4,
 };
 
-function setup() {
+function setup(response: SearchResponse = answer) {
   const fetch = mockFetch({
     'GET /api/v2/collections': json(200, collections),
-    'POST /api/v2/search': json(200, answer),
+    'POST /api/v2/search': json(200, response),
     'GET /api/v2/collections/c1/documents/d1/content': () => ({ status: 200, body: '# pgvector notes', headers: { 'Content-Type': 'text/markdown' } }),
   });
   renderWithProviders(<SearchPage />);
@@ -88,6 +90,18 @@ describe('SearchPage', () => {
     expect(await screen.findByTestId('document-viewer-text')).toHaveTextContent('# pgvector notes');
     await user.keyboard('{Escape}');
     expect(screen.queryByTestId('document-viewer')).not.toBeInTheDocument();
+  });
+
+  it('shows the server snippet with exactly its highlight ranges marked', async () => {
+    const snippet: SearchSnippet = { text: '…indexes make searching vectors fast…', highlights: [[14, 23], [24, 31]] };
+    const { user } = setup({ ...answer, results: answer.results.map((result) => ({ ...result, snippet })) });
+    await user.type(await screen.findByLabelText('Search query'), 'vector search');
+    await user.click(await screen.findByRole('checkbox', { name: 'notes' }));
+    await user.click(screen.getByRole('button', { name: 'Search' }));
+
+    const text = await screen.findByTestId('search-result-snippet');
+    expect(text).toHaveTextContent('…indexes make searching vectors fast…');
+    expect([...text.querySelectorAll('mark')].map((mark) => mark.textContent)).toEqual(['searching', 'vectors']);
   });
 
   it('shows the server detail when the search fails', async () => {

@@ -5,9 +5,9 @@ import type { SearchResponse, SearchResult } from '../api/api.types';
 import { collectionKeys, listCollections } from '../collections/collection.api';
 import { EmptyState, ErrorPanel, Spinner } from '../components/status';
 import { DocumentViewerDialog } from './document-viewer.dialog';
-import { Highlight } from './highlight';
 import { search } from './search.api';
 import { SearchForm } from './search.form';
+import { ResultSnippet } from './snippet';
 
 export function SearchPage() {
   const collections = useQuery({ queryKey: collectionKeys.list(), queryFn: listCollections });
@@ -69,9 +69,9 @@ function SearchResults({ response, onOpen }: { response: SearchResponse; onOpen:
               </span>
             </div>
             <p className="text-xs text-slate-500 dark:text-slate-400">{result.collection_name}</p>
-            {result.text && (
+            {(result.snippet?.text || result.text) && (
               <p className="mt-2 line-clamp-4 text-sm whitespace-pre-line text-slate-700 dark:text-slate-300" data-testid="search-result-snippet">
-                <Highlight text={result.text} query={response.query} />
+                <ResultSnippet snippet={result.snippet} text={result.text} query={response.query} />
               </p>
             )}
           </li>
