@@ -15,7 +15,8 @@ import { repositoriesFor } from '../src/db/repositories.js';
 import { inUnitOfWork } from '../src/db/unit-of-work.js';
 import { createEmbeddingProvider, DEFAULT_EMBEDDING_MODEL } from '../src/ingest/embedding/embedding.registry.js';
 import { cachedEmbedderLookup } from '../src/search/query-embedder.js';
-import { DEFAULT_HYBRID_ALPHA, searchRequestSchema, type SearchType } from '../src/search/search.schema.js';
+import { defaultHybridAlpha } from '../src/search/hybrid-calibration.js';
+import { searchRequestSchema, type SearchType } from '../src/search/search.schema.js';
 import { DEFAULT_TUNING, search, type SearchPrincipal, type SearchTuning } from '../src/search/search.service.js';
 import { createBenchDatabase, fmt, machineLine, writeReport } from './bench-support.js';
 import { CachedEmbedder } from './search-eval/embedding-cache.js';
@@ -49,7 +50,8 @@ const VARIANTS: Variant[] = [
   { label: 'baseline: whole-document BM25 (SQLite FTS5)', baseline: true },
   { label: 'keyword (BM25F, chunks)', searchType: 'keyword' },
   { label: 'semantic', searchType: 'semantic' },
-  { label: `hybrid (default, α = ${DEFAULT_HYBRID_ALPHA})`, searchType: 'hybrid' },
+  { label: `hybrid (default: ${DEFAULT_TUNING.fusion.level} RRF k = ${DEFAULT_TUNING.fusion.rrfK}, α = ${defaultHybridAlpha(DEFAULT_EMBEDDING_MODEL)})`, searchType: 'hybrid' },
+  { label: 'hybrid at the contract α = 0.7', searchType: 'hybrid', alpha: 0.7 },
   ...(SWEEP ? sweepVariants() : []),
 ];
 
@@ -114,7 +116,7 @@ async function main() {
               query: q.query,
               k: 20,
               search_type: variant.searchType,
-              hybrid_alpha: variant.alpha ?? DEFAULT_HYBRID_ALPHA,
+              hybrid_alpha: variant.alpha,
             });
             const response = await search(database, principal, request, { embedders }, { ...DEFAULT_TUNING, ...variant.tuning });
             ranking = [...new Set(response.results.map((r) => r.file_name))];

@@ -5,11 +5,13 @@ import type { CompiledFilter } from './search-filters.js';
 export const TEXT_SEARCH_CONFIG = sql`'english'::regconfig`;
 
 /**
- * BM25F parameters (Robertson & Zaragoza 2009). k1 = 1.2 and b = 0.75 are the published defaults;
- * FIELD_WEIGHT multiplies a term's occurrences in the chunk's context field (title, heading path,
- * file name) over body text. Chosen on the eval sets (bench/reports/search-eval.md, docs/search.md).
+ * BM25F parameters (Robertson & Zaragoza 2009). k1 = 1.2 is the published default; b = 0.5 (default
+ * 0.75) because chunks are already of similar length: b 0.3–0.5 gave +0.005–0.012 MRR@10 on both
+ * eval corpora, 0.9 lost 0.003–0.02. fieldWeight multiplies a term's occurrences in the chunk's
+ * context field (title, heading path, file name): 2–3 best, 1 (no field) −0.01–0.02. Sweep in
+ * bench/reports/search-eval.md (`npm run eval:search -- --sweep`).
  */
-export const BM25: Bm25Parameters = { k1: 1.2, b: 0.75, fieldWeight: 3 };
+export const BM25: Bm25Parameters = { k1: 1.2, b: 0.5, fieldWeight: 3 };
 
 export interface Bm25Parameters {
   k1: number;

@@ -12,7 +12,6 @@ export type SearchType = (typeof SEARCH_TYPES)[number];
  * on MRR@10 and recall@5 with the default model; docs/search.md has the numbers.
  */
 export const DEFAULT_SEARCH_TYPE: SearchType = 'hybrid';
-export const DEFAULT_HYBRID_ALPHA = 0.7;
 export const MAX_COLLECTIONS_PER_SEARCH = 10;
 export const MAX_K = 100;
 export const MAX_QUERY_LENGTH = 1000;
@@ -38,7 +37,8 @@ const searchOptions = {
   score_threshold: z.number().finite().nullish(),
   metadata_filter: metadataFilterSchema.nullish(),
   include_content: z.boolean().default(true),
-  hybrid_alpha: z.number().min(0).max(1).default(DEFAULT_HYBRID_ALPHA),
+  /** Omitted: calibrated per embedding model (hybrid-calibration.ts). */
+  hybrid_alpha: z.number().min(0).max(1).optional(),
 };
 
 export const searchRequestSchema = z.object({

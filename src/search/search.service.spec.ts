@@ -10,6 +10,8 @@ import { compileMetadataFilter } from './search-filters.js';
 import { SearchRepository } from './search.repository.js';
 import { searchRequestSchema, type SearchRequestInput } from './search.schema.js';
 import { candidateDepth, DEFAULT_TUNING, search, type SearchPrincipal } from './search.service.js';
+import { defaultHybridAlpha } from './hybrid-calibration.js';
+import { DEFAULT_EMBEDDING_MODEL } from '../ingest/embedding/embedding.registry.js';
 import { hashEmbedder, seedCollection } from './search-fixtures.test.js';
 
 const embedder = hashEmbedder(384);
@@ -322,8 +324,11 @@ describe('search request validation', () => {
       k: 10,
       search_type: 'hybrid',
       include_content: true,
-      hybrid_alpha: 0.7,
     });
+    // Left to the service: calibrated per embedding model.
+    expect(searchRequestSchema.parse({ collection_uuids: [id], query: 'hello' }).hybrid_alpha).toBeUndefined();
+    expect(defaultHybridAlpha(DEFAULT_EMBEDDING_MODEL)).toBe(0.2);
+    expect(defaultHybridAlpha('some-endpoint-model')).toBe(0.7);
   });
 
   it('rejects empty queries, k out of 1..100, no or more than 10 collections, non-UUIDs, bad alpha and type', () => {

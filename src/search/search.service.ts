@@ -5,6 +5,7 @@ import { embedQuery, type QueryEmbedderLookup, type QueryVector } from './query-
 import { compileMetadataFilter } from './search-filters.js';
 import { SearchRepository, type KeywordMatch, type SearchableCollectionRow, type SearchQueryPlan, type SearchRow, type HybridFusion } from './search.repository.js';
 import { snippetFromHeadline } from './search-snippet.js';
+import { CONTRACT_HYBRID_ALPHA, defaultHybridAlpha } from './hybrid-calibration.js';
 import { BM25, MAX_ROWS_PER_MATCH_TERM, type Bm25Parameters } from './keyword-ranking.js';
 import type { SearchRequest, SearchResponse, SearchResult, SearchType } from './search.schema.js';
 
@@ -143,8 +144,10 @@ export async function searchInTransaction(
   const tuning = options.tuning ?? DEFAULT_TUNING;
   const collections = await loadSearchableCollections(tx, principal, request.collection_uuids);
   const needsVector = request.search_type !== 'keyword';
+  let hybridAlpha = request.hybrid_alpha ?? CONTRACT_HYBRID_ALPHA;
   if (needsVector) {
     const model = sharedEmbeddingModel(collections);
+    hybridAlpha = request.hybrid_alpha ?? defaultHybridAlpha(model);
     if (!queryVector) throw new Error('semantic and hybrid search need the query embedded first');
     if (queryVector.model !== model) {
       // The collection was reindexed with another model between embedding and searching.
@@ -161,7 +164,7 @@ export async function searchInTransaction(
     k: request.k,
     depth,
     scoreThreshold: request.score_threshold ?? null,
-    hybridAlpha: request.hybrid_alpha,
+    hybridAlpha,
     includeContent: request.include_content,
     filter: compileMetadataFilter(request.metadata_filter),
     queryVector: needsVector ? queryVector : undefined,
