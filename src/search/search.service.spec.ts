@@ -327,7 +327,7 @@ describe('search request validation', () => {
     });
     // Left to the service: calibrated per embedding model.
     expect(searchRequestSchema.parse({ collection_uuids: [id], query: 'hello' }).hybrid_alpha).toBeUndefined();
-    expect(defaultHybridAlpha(DEFAULT_EMBEDDING_MODEL)).toBe(0.2);
+    expect(defaultHybridAlpha(DEFAULT_EMBEDDING_MODEL)).toBe(0.1);
     expect(defaultHybridAlpha('some-endpoint-model')).toBe(0.7);
   });
 

@@ -43,7 +43,8 @@ export const DEFAULT_TUNING: SearchTuning = {
   keywordMatch: 'any',
   matchTermCap: MAX_ROWS_PER_MATCH_TERM,
   bm25: BM25,
-  fusion: { rrfK: 60, level: 'document' },
+  // K 20: with α 0.1 it scored best of 5 / 20 / 60 (bench/reports/search-eval.md sweep); see hybrid-calibration.ts.
+  fusion: { rrfK: 20, level: 'document' },
 };
 
 /**
