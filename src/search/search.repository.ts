@@ -149,12 +149,10 @@ function scoredCandidates(plan: SearchQueryPlan): RawBuilder<unknown> {
  * lexemes OR'd (the same tokenizer as ranking), two fragments of 12–30 words. Only the k winners pay
  * for it (~0.1–0.3 ms a chunk).
  */
-function snippetExpression(plan: SearchQueryPlan): RawBuilder<unknown> {
-  const text = plan.keyword?.text ?? plan.queryText;
+function snippetExpression(): RawBuilder<unknown> {
   const options = 'StartSel="\u0001", StopSel="\u0002", MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "';
-  return sql`(SELECT CASE WHEN q.q IS NULL THEN NULL ELSE
-                ts_headline(${TEXT_SEARCH_CONFIG}, translate(c.text, ${SNIPPET_MARK_START + SNIPPET_MARK_END}, ''), q.q, ${options}) END
-              FROM (SELECT ${anyLexemeTsquery(text)} AS q) q)`;
+  return sql`CASE WHEN sq.q IS NULL THEN NULL ELSE
+               ts_headline(${TEXT_SEARCH_CONFIG}, translate(c.text, ${SNIPPET_MARK_START + SNIPPET_MARK_END}, ''), sq.q, ${options}) END`;
 }
 
 /**
@@ -174,12 +172,15 @@ export function searchStatement(plan: SearchQueryPlan): RawBuilder<SearchRow> {
         FROM scored s
         WHERE ${threshold}) ranked
       ORDER BY document_rank > 1, CASE WHEN document_rank = 1 THEN document_score ELSE score END DESC, chunk_id
-      LIMIT ${plan.k})
+      LIMIT ${plan.k}),
+    -- Built once per statement, not once per result row.
+    snippet_query AS MATERIALIZED (SELECT ${anyLexemeTsquery(plan.queryText)} AS q)
     SELECT t.chunk_id, t.document_id, c.collection_id, d.file_name, d.file_path, t.score,
            ${plan.includeContent ? sql`c.text` : sql`NULL::text`} AS text,
            d.metadata || c.metadata || jsonb_strip_nulls(jsonb_build_object('chunk_index', c.chunk_index, 'page', c.page)) AS metadata,
-           ${snippetExpression(plan)} AS headline
+           ${snippetExpression()} AS headline
     FROM top t
+    CROSS JOIN snippet_query sq
     JOIN chunks c ON c.id = t.chunk_id
     JOIN documents d ON d.id = t.document_id
     ORDER BY t.document_rank > 1, t.score DESC, t.chunk_id`;
