@@ -62,27 +62,38 @@ export async function up(db: Kysely<any>): Promise<void> {
           SET chunk_count = s.chunk_count + excluded.chunk_count, total_length = s.total_length + excluded.total_length;
       RETURN NULL;
     END $$`.execute(db);
+  // One statement over the touched generations: those with no chunk left drop their statistics whole
+  // (reindex clean-up, collection delete — no per-lexeme aggregate over every deleted chunk); the rest are
+  // decremented. The data-modifying CTEs touch disjoint rows, so one statement may hold them all.
   await sql`
     CREATE FUNCTION chunk_stats_remove() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      -- Generations with no chunk left: drop their statistics whole.
-      DELETE FROM chunk_term_stats s USING (SELECT DISTINCT collection_id, generation FROM old_chunks) g
-        WHERE s.collection_id = g.collection_id AND s.generation = g.generation
-          AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.collection_id = g.collection_id AND c.generation = g.generation);
-      DELETE FROM chunk_text_stats s USING (SELECT DISTINCT collection_id, generation FROM old_chunks) g
-        WHERE s.collection_id = g.collection_id AND s.generation = g.generation
-          AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.collection_id = g.collection_id AND c.generation = g.generation);
-      -- The rest: decrement (rows already dropped above simply do not match).
+      WITH touched AS (
+             SELECT g.collection_id, g.generation,
+                    EXISTS (SELECT 1 FROM chunks c WHERE c.collection_id = g.collection_id AND c.generation = g.generation) AS remains
+             FROM (SELECT DISTINCT collection_id, generation FROM old_chunks) g),
+           remaining_old AS (
+             SELECT o.collection_id, o.generation, o.tsv
+             FROM old_chunks o JOIN touched t ON t.collection_id = o.collection_id AND t.generation = o.generation
+             WHERE t.remains),
+           dropped_terms AS (
+             DELETE FROM chunk_term_stats s USING touched t
+             WHERE s.collection_id = t.collection_id AND s.generation = t.generation AND NOT t.remains),
+           dropped_totals AS (
+             DELETE FROM chunk_text_stats s USING touched t
+             WHERE s.collection_id = t.collection_id AND s.generation = t.generation AND NOT t.remains),
+           decremented_totals AS (
+             UPDATE chunk_text_stats s SET chunk_count = s.chunk_count - d.n, total_length = s.total_length - d.len
+             FROM (SELECT collection_id, generation, count(*) AS n, sum(length(tsv)) AS len FROM remaining_old GROUP BY 1, 2) d
+             WHERE s.collection_id = d.collection_id AND s.generation = d.generation)
       UPDATE chunk_term_stats s SET chunk_count = s.chunk_count - d.n
-        FROM (SELECT o.collection_id, o.generation, l.lexeme, count(*) AS n
-              FROM old_chunks o CROSS JOIN LATERAL unnest(tsvector_to_array(o.tsv)) AS l(lexeme)
+        FROM (SELECT r.collection_id, r.generation, l.lexeme, count(*) AS n
+              FROM remaining_old r CROSS JOIN LATERAL unnest(tsvector_to_array(r.tsv)) AS l(lexeme)
               GROUP BY 1, 2, 3) d
         WHERE s.collection_id = d.collection_id AND s.generation = d.generation AND s.lexeme = d.lexeme;
+      -- Lexemes that no chunk of a remaining generation holds any more (sees the decrement above).
       DELETE FROM chunk_term_stats s USING (SELECT DISTINCT collection_id, generation FROM old_chunks) g
         WHERE s.collection_id = g.collection_id AND s.generation = g.generation AND s.chunk_count = 0;
-      UPDATE chunk_text_stats s SET chunk_count = s.chunk_count - d.n, total_length = s.total_length - d.len
-        FROM (SELECT collection_id, generation, count(*) AS n, sum(length(tsv)) AS len FROM old_chunks GROUP BY 1, 2) d
-        WHERE s.collection_id = d.collection_id AND s.generation = d.generation;
       RETURN NULL;
     END $$`.execute(db);
   await sql`
