@@ -47,8 +47,9 @@ export class CollectionRepository {
     return row;
   }
 
-  findByName(name: string): Promise<CollectionRow | undefined> {
-    return this.tx.selectFrom('collections').selectAll().where('name', '=', name).executeTakeFirst();
+  /** Names are unique per owner (migration 20261202T0100), so the owner is part of the key. */
+  findByOwnerAndName(ownerId: number, name: string): Promise<CollectionRow | undefined> {
+    return this.tx.selectFrom('collections').selectAll().where('owner_id', '=', ownerId).where('name', '=', name).executeTakeFirst();
   }
 
   findManyByIds(ids: readonly string[]): Promise<CollectionRow[]> {

@@ -74,11 +74,21 @@ describe('POST /api/v2/collections', () => {
     expect(audit.items.map((a) => a.action)).toEqual(['collection_created']);
   });
 
-  it('409 on a duplicate name', async () => {
+  it('409 on a duplicate name of the same owner', async () => {
     const created = await createCollectionVia(t.app, owner);
-    const dup = await call(t.app, other, { method: 'POST', url: '/api/v2/collections', payload: { name: created.name } });
+    const dup = await call(t.app, owner, { method: 'POST', url: '/api/v2/collections', payload: { name: created.name } });
     expect(dup.status).toBe(409);
     expect(dup.body.code).toBe('already_exists');
+  });
+
+  it("names are per owner: another user's private collection name is neither a conflict nor revealed", async () => {
+    const secret = await createCollectionVia(t.app, owner, { name: uniqueName('payroll') });
+    const same = await call(t.app, other, { method: 'POST', url: '/api/v2/collections', payload: { name: secret.name } });
+    expect(same.status).toBe(201);
+    expect(same.body.owner_id).not.toBe(secret.owner_id);
+    // Renaming onto a name one already uses is still 409.
+    const mine = await createCollectionVia(t.app, other);
+    expect((await call(t.app, other, { method: 'PUT', url: `/api/v2/collections/${mine.id}`, payload: { name: secret.name } })).status).toBe(409);
   });
 
   it.each([

@@ -71,9 +71,10 @@ async function audit(ctx: CollectionContext, collectionId: string, action: strin
   });
 }
 
-async function assertNameFree(repos: Repositories, name: string, exceptId?: string): Promise<void> {
-  const existing = await repos.collections.findByName(name);
-  if (existing && existing.id !== exceptId) throw new AlreadyExistsError(`A collection named "${name}" already exists`, { field: 'name' });
+/** Per owner: another user's collection of the same name is neither a conflict nor something to reveal. */
+async function assertNameFree(repos: Repositories, ownerId: number, name: string, exceptId?: string): Promise<void> {
+  const existing = await repos.collections.findByOwnerAndName(ownerId, name);
+  if (existing && existing.id !== exceptId) throw new AlreadyExistsError(`You already have a collection named "${name}"`, { field: 'name' });
 }
 
 export interface NewCollectionInput {
@@ -91,7 +92,7 @@ export async function createCollection(ctx: CollectionContext, input: NewCollect
   const model = input.embedding_model ?? ctx.config.defaultEmbeddingModel;
   const dimension = embeddingDimensionOf(model);
   checkChunking(input.chunk_size, input.chunk_overlap);
-  await assertNameFree(ctx.repos, input.name);
+  await assertNameFree(ctx.repos, ctx.principal.user.id, input.name);
   if (dimension !== PREBUILT_INDEX_DIMENSION) await ctx.repos.chunks.ensureVectorIndex(dimension);
   const id = randomUUID();
   const row = await ctx.repos.collections.insert({
@@ -152,8 +153,8 @@ export interface CollectionChanges {
 
 export async function updateCollection(ctx: CollectionContext, id: string, changes: CollectionChanges): Promise<CollectionRow> {
   // Who may see a collection is the owner's decision; content and labels need write.
-  await requireCollectionAccess(ctx.repos, ctx.principal, id, changes.is_public !== undefined ? 'admin' : 'write');
-  if (changes.name !== undefined) await assertNameFree(ctx.repos, changes.name, id);
+  const current = await requireCollectionAccess(ctx.repos, ctx.principal, id, changes.is_public !== undefined ? 'admin' : 'write');
+  if (changes.name !== undefined) await assertNameFree(ctx.repos, current.owner_id, changes.name, id);
   const row = await ctx.repos.collections.update(id, {
     ...(changes.name !== undefined ? { name: changes.name } : {}),
     ...(changes.description !== undefined ? { description: changes.description } : {}),

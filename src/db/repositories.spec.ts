@@ -242,14 +242,16 @@ describe.each(BACKENDS)('repositories on $name', ({ create }) => {
 
   it('a unit of work that fails half-way leaves nothing behind', async () => {
     const name = `rollback-${Date.now()}`;
+    let ownerId = 0;
     await expect(
       run(async (r) => {
         const owner = await makeUser(r, { username: name });
+        ownerId = owner.id;
         await makeCollection(r, owner.id, { name });
         throw new Error('boom after two inserts');
       }),
     ).rejects.toThrow('boom after two inserts');
     expect(await run((r) => r.users.findByUsername(name))).toBeUndefined();
-    expect(await run((r) => r.collections.findByName(name))).toBeUndefined();
+    expect(await run((r) => r.collections.findByOwnerAndName(ownerId, name))).toBeUndefined();
   });
 });

@@ -57,7 +57,7 @@ describe('request unit of work', () => {
     expect(res.body).toEqual({ detail: expect.stringContaining(res.body.request_id), code: 'internal_error', request_id: expect.any(String) });
     expect(res.headers['x-request-id']).toBe(res.body.request_id);
     expect(JSON.stringify(res.body)).not.toContain('handler failed');
-    const row = await inUnitOfWork(t.testDb.database, (tx) => repositoriesFor(tx).collections.findByName(failingName));
+    const row = await inUnitOfWork(t.testDb.database, (tx) => repositoriesFor(tx).collections.findByOwnerAndName(user.id, failingName));
     expect(row).toBeUndefined();
     expect(t.testDb.database.poolStats().inUse).toBe(0);
   });
