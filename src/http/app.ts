@@ -20,7 +20,9 @@ import { searchRoutes } from '../search/search.routes.js';
 import type { AppDeps, AppOptions } from './app-deps.js';
 import { authenticate } from './auth.hook.js';
 import { sendError } from './error.mapper.js';
+import { registerJsonBodyParser } from './json-body.parser.js';
 import { HttpMetrics } from './metrics.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 export type { AppDeps, AppOptions, Principal } from './app-deps.js';
 
@@ -69,6 +71,8 @@ async function createApp(options: AppOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
+  registerJsonBodyParser(app as unknown as FastifyInstance);
+  await registerSecurityHeaders(app as unknown as FastifyInstance);
   app.addHook('onSend', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
@@ -90,7 +94,13 @@ async function createApp(options: AppOptions) {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  // staticCSP: the UI's own policy replaces the global one on its pages, minus
+  // upgrade-insecure-requests and with frame-ancestors 'none' like everything else.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/upgrade-insecure-requests;?/, '').replace("frame-ancestors 'self'", "frame-ancestors 'none'"),
+  });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
 
   await app.register(healthRoutes, { prefix: '/api' });

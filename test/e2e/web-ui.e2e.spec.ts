@@ -108,6 +108,10 @@ describe.skipIf(chromiumMissing)('web UI end to end (Chromium against a real ser
     context.setDefaultTimeout(STEP_TIMEOUT_MS);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    // A resource the security headers' CSP blocks is reported on the console, not thrown.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+    });
     // "Remove source" asks with window.confirm(); accept any such question.
     page.on('dialog', (dialog) => void dialog.accept());
   }, 180_000);
