@@ -1,22 +1,33 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { interactiveSessionOnly } from '../auth/session.guard.js';
 import { uow } from '../http/unit-of-work.hook.js';
+import { MAX_KEY_COLLECTIONS } from './api-key.scope.js';
 import { createApiKey, revokeApiKey, toApiKeyJson } from './api-key.service.js';
 
 const createBody = z.object({
   name: z.string().trim().min(1).max(100),
   expires_in_days: z.number().int().min(1).max(3650).nullish(),
+  /** `full` (default, as in the contract) acts as the user; `read` may only read and search. */
+  scope: z.enum(['full', 'read']).default('full'),
+  /** Only these collections (each one the creator can read); omitted or null: all the user's. */
+  collection_ids: z.array(z.uuid()).min(1).max(MAX_KEY_COLLECTIONS).nullish(),
 });
 
-/** `/api/v2/api-keys` (registered under the authenticated /api/v2 scope). */
+/**
+ * `/api/v2/api-keys` (registered under the authenticated /api/v2 scope). Managing keys needs a
+ * signed-in session: a key that could mint keys would outlive its own revocation.
+ */
 export const apiKeyRoutes: FastifyPluginAsync = async (app) => {
+  app.addHook('onRequest', interactiveSessionOnly('Managing API keys (create, list, revoke)'));
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['api-keys'];
 
   r.post('/api-keys', { schema: { tags, summary: 'Create an API key (the key is shown only in this answer)', body: createBody } }, async (request, reply) => {
+    const body = request.body;
     const created = await uow(request, ({ repos, principal }) =>
-      createApiKey(repos, principal.user.id, { name: request.body.name, expiresInDays: request.body.expires_in_days }),
+      createApiKey(repos, principal, { name: body.name, expiresInDays: body.expires_in_days, access: body.scope, collectionIds: body.collection_ids }),
     );
     return reply.code(201).send({ ...toApiKeyJson(created.row), key: created.key });
   });

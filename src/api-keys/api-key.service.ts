@@ -4,6 +4,8 @@ import type { Repositories } from '../db/repositories.js';
 import type { ApiKeyRow } from '../db/schema.js';
 import { NotFoundError, UnauthorizedError } from '../errors/domain-errors.js';
 import type { Principal } from '../http/app-deps.js';
+import { requireCollectionAccess } from '../collections/collection.access.js';
+import { FULL_SCOPE, permissionsOf, scopeOfPermissions, type ApiKeyAccess, type ApiKeyScope } from './api-key.scope.js';
 
 /** Recognisable in logs, config files and secret scanners. */
 export const API_KEY_PREFIX = 'smk_';
@@ -23,13 +25,26 @@ export interface ApiKeyJson {
   expires_at: string | null;
   last_used_at: string | null;
   is_active: boolean;
+  scope: ApiKeyAccess;
+  /** `null`: every collection the user can reach. */
+  collection_ids: string[] | null;
 }
 
 export function looksLikeApiKey(credential: string): boolean {
   return credential.startsWith(API_KEY_PREFIX);
 }
 
+/** A stored scope that does not parse is shown as what it does: the key is refused, it reaches nothing. */
+function shownScope(permissions: unknown): ApiKeyScope {
+  try {
+    return scopeOfPermissions(permissions);
+  } catch {
+    return { access: 'read', collectionIds: [] };
+  }
+}
+
 export function toApiKeyJson(row: ApiKeyRow): ApiKeyJson {
+  const scope = shownScope(row.permissions);
   return {
     id: row.id,
     name: row.name,
@@ -38,23 +53,42 @@ export function toApiKeyJson(row: ApiKeyRow): ApiKeyJson {
     expires_at: row.expires_at?.toISOString() ?? null,
     last_used_at: row.last_used_at?.toISOString() ?? null,
     is_active: row.is_active,
+    scope: scope.access,
+    collection_ids: scope.collectionIds ? [...scope.collectionIds] : null,
   };
 }
 
-/** Creates a key; the clear key is returned once, only its SHA-256 is stored. */
+export interface CreateApiKeyInput {
+  name: string;
+  expiresInDays?: number | null;
+  /** Default `full` (the contract's keys act as their user). */
+  access?: ApiKeyAccess;
+  /** Omitted or null: every collection the user can reach. */
+  collectionIds?: readonly string[] | null;
+}
+
+/**
+ * Creates a key; the clear key is returned once, only its SHA-256 is stored. Each listed collection
+ * must be one the creator can read now (else the same 404 as a missing one); the key's rights are
+ * still checked against the user's on every request, so losing access later narrows the key too.
+ */
 export async function createApiKey(
   repos: Repositories,
-  userId: number,
-  input: { name: string; expiresInDays?: number | null },
+  creator: Principal,
+  input: CreateApiKeyInput,
   now = new Date(),
 ): Promise<{ row: ApiKeyRow; key: string }> {
+  const collectionIds = input.collectionIds ? [...new Set(input.collectionIds.map((id) => id.toLowerCase()))] : null;
+  for (const id of collectionIds ?? []) await requireCollectionAccess(repos, creator, id, 'read');
+  const scope: ApiKeyScope = { access: input.access ?? FULL_SCOPE.access, collectionIds };
   const key = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
   const row = await repos.apiKeys.insert({
-    user_id: userId,
+    user_id: creator.user.id,
     name: input.name,
     key_hash: sha256Hex(key),
     key_prefix: key.slice(0, API_KEY_PREFIX.length + 8),
     expires_at: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * 86_400_000) : null,
+    permissions: permissionsOf(scope),
   });
   return { row, key };
 }
@@ -71,8 +105,9 @@ export async function authenticateApiKey(repos: Repositories, key: string, now =
   if (!row || !row.is_active || (row.expires_at && row.expires_at.getTime() <= now.getTime())) throw invalid;
   const user = await repos.users.findById(row.user_id);
   if (!user || !user.is_active) throw invalid;
+  const apiKeyScope = scopeOfPermissions(row.permissions);
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
     await repos.apiKeys.touchLastUsed(row.id, now);
   }
-  return { user, apiKeyId: row.id };
+  return { user, apiKeyId: row.id, apiKeyScope };
 }

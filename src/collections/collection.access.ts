@@ -1,3 +1,4 @@
+import { keyReachesCollection } from '../api-keys/api-key.scope.js';
 import type { Repositories } from '../db/repositories.js';
 import type { CollectionRow, PermissionLevel } from '../db/schema.js';
 import { ForbiddenError, NotFoundError } from '../errors/domain-errors.js';
@@ -17,6 +18,8 @@ const RANK: Record<PermissionLevel, number> = { read: 1, write: 2, admin: 3 };
  * collection is readable by every user. A collection the caller may not read answers 404 exactly
  * like a missing one (never leak existence); one they may read but not change answers 403.
  * (The Python original let any user write to public collections; here public means read-only.)
+ * An API key narrows this, never widens it: a collection outside a collection-scoped key's list is
+ * a 404 (even public or owned), and a read-only key may only `read`.
  */
 export async function requireCollectionAccess(
   repos: Repositories,
@@ -25,7 +28,10 @@ export async function requireCollectionAccess(
   access: CollectionAccess,
 ): Promise<CollectionRow> {
   const collection = await repos.collections.findById(collectionId);
-  if (!collection) throw new NotFoundError(`Collection ${collectionId} not found`);
+  if (!collection || !keyReachesCollection(principal, collection.id)) throw new NotFoundError(`Collection ${collectionId} not found`);
+  if (access !== 'read' && principal.apiKeyScope?.access === 'read') {
+    throw new ForbiddenError(`This API key is read-only: it may read collection "${collection.name}" but not change it`);
+  }
   if (principal.user.is_superuser || collection.owner_id === principal.user.id) return collection;
 
   const grants = await repos.permissions.listByCollection(collectionId);

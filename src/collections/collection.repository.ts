@@ -13,6 +13,8 @@ export interface CollectionListQuery extends PageRequest {
   /** With visibleToUserId: also collections shared through collection_permissions (to the user, or to this API key). */
   includeGranted?: boolean;
   grantedApiKeyId?: string;
+  /** Only these ids (a collection-scoped API key); applies to superusers too. */
+  onlyIds?: readonly string[];
   search?: string;
   sortBy?: string;
   sortOrder?: SortOrder;
@@ -81,6 +83,10 @@ export class CollectionRepository {
             : []),
         ]),
       );
+    }
+    if (query.onlyIds) {
+      const ids = query.onlyIds;
+      base = ids.length > 0 ? base.where('id', 'in', ids) : base.where(sql<boolean>`false`);
     }
     if (query.search) {
       base = base.where(sql<boolean>`name ILIKE ${'%' + escapeLike(query.search) + '%'}`);

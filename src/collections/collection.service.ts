@@ -6,6 +6,7 @@ import type { Tx } from '../db/unit-of-work.js';
 import type { SortOrder } from '../db/pagination.js';
 import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors/domain-errors.js';
 import type { Principal } from '../http/app-deps.js';
+import { keyCollectionFilter, requireKeyMayCreateCollections } from '../api-keys/api-key.scope.js';
 import { listEmbeddingModels } from '../ingest/index.js';
 import { cancelOperation, createOperation } from '../operations/operation.service.js';
 import { requireCollectionAccess } from './collection.access.js';
@@ -89,6 +90,7 @@ export interface NewCollectionInput {
 }
 
 export async function createCollection(ctx: CollectionContext, input: NewCollectionInput): Promise<CollectionRow> {
+  requireKeyMayCreateCollections(ctx.principal);
   const model = input.embedding_model ?? ctx.config.defaultEmbeddingModel;
   const dimension = embeddingDimensionOf(model);
   checkChunking(input.chunk_size, input.chunk_overlap);
@@ -132,6 +134,7 @@ export function listCollections(repos: Repositories, principal: Principal, input
     visibleToUserId: principal.user.id,
     includeGranted: true,
     grantedApiKeyId: principal.apiKeyId,
+    onlyIds: keyCollectionFilter(principal),
   });
 }
 

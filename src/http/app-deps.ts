@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import type { UserRow } from '../db/schema.js';
+import type { ApiKeyScope } from '../api-keys/api-key.scope.js';
 import type { OperationEventBus } from '../operations/operation-events.js';
 import type { Logger } from '../shared/logger.js';
 import type { AccessTokens } from '../auth/jwt.tokens.js';
@@ -33,14 +34,20 @@ export interface AppDeps {
 
 /**
  * Who is calling: the user, and the API key when the request authenticated with one (collection
- * permission rows may grant access to a key as well as to a user).
+ * permission rows may grant access to a key as well as to a user). `apiKeyScope` is set exactly
+ * when `apiKeyId` is: what the key may do on top of the user's rights (api-key.scope.ts).
  */
 export interface Principal {
   user: UserRow;
   apiKeyId?: string;
+  apiKeyScope?: ApiKeyScope;
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A POST that changes nothing (search): allowed for read-only API keys (api-key.scope.ts). */
+    readOnly?: boolean;
+  }
   interface FastifyInstance {
     deps: AppDeps;
   }

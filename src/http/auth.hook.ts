@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requireKeyAllowsMethod } from '../api-keys/api-key.scope.js';
 import { authenticateApiKey, looksLikeApiKey } from '../api-keys/api-key.service.js';
 import { AccessTokens } from '../auth/jwt.tokens.js';
 import { repositoriesFor } from '../db/repositories.js';
@@ -36,12 +37,17 @@ export async function resolvePrincipal(deps: AppDeps, credential: string): Promi
   throw new UnauthorizedError('Unrecognised credential: send an access token or an API key (smk_…)');
 }
 
-/** onRequest hook for protected routes: runs before body parsing and validation, so no work is done for strangers. */
+/**
+ * onRequest hook for protected routes: runs before body parsing and validation, so no work is done
+ * for strangers. It is also where a read-only API key is refused any write, once for every route.
+ */
 export async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const credential = credentialOf(request);
   if (!credential) {
     reply.header('WWW-Authenticate', 'Bearer');
     throw new UnauthorizedError('Not authenticated: send "Authorization: Bearer <token>" or "X-API-Key: <key>"');
   }
-  request.principal = await resolvePrincipal(request.server.deps, credential);
+  const principal = await resolvePrincipal(request.server.deps, credential);
+  requireKeyAllowsMethod(principal, request.method, request.routeOptions.config?.readOnly === true);
+  request.principal = principal;
 }

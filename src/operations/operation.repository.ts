@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Tx } from '../db/unit-of-work.js';
 import type { NewOperation, OperationRow, OperationStatus, OperationType } from '../db/schema.js';
 import { offsetOf, type Page, type PageRequest } from '../db/pagination.js';
@@ -12,6 +13,8 @@ export interface OperationListQuery extends PageRequest {
   /** With visibleToUserId: also collections shared through collection_permissions (to the user, or to this API key). */
   includeGranted?: boolean;
   grantedApiKeyId?: string;
+  /** Only operations on these collections (a collection-scoped API key); applies to superusers too. */
+  onlyCollectionIds?: readonly string[];
   statuses?: readonly OperationStatus[];
   types?: readonly OperationType[];
 }
@@ -66,6 +69,10 @@ export class OperationRepository {
   async list(query: OperationListQuery): Promise<Page<OperationRow>> {
     let base = this.tx.selectFrom('operations as o');
     if (query.collectionId) base = base.where('o.collection_id', '=', query.collectionId);
+    if (query.onlyCollectionIds) {
+      const ids = query.onlyCollectionIds;
+      base = ids.length > 0 ? base.where('o.collection_id', 'in', ids) : base.where(sql<boolean>`false`);
+    }
     if (query.statuses?.length) base = base.where('o.status', 'in', query.statuses);
     if (query.types?.length) base = base.where('o.type', 'in', query.types);
     if (query.visibleToUserId !== undefined) {

@@ -148,4 +148,12 @@ describe('WS /ws/operations/{id}', () => {
     await expect(open(`${baseUrl}/ws/operations/${operation.id}?token=${other.access}`)).rejects.toThrow('HTTP 404');
     await expect(open(`${baseUrl}/ws/operations/nope?token=${owner.access}`)).rejects.toThrow('HTTP 404');
   });
+
+  it('a collection-scoped API key cannot watch an operation of another collection (404), even of its own user', async () => {
+    const { operation } = await startOperation(owner);
+    const elsewhere = await createCollectionVia(t.app, owner);
+    const created = await call(t.app, owner, { method: 'POST', url: '/api/v2/api-keys', payload: { name: 'ws-scoped', collection_ids: [elsewhere.id] } });
+    expect(created.status).toBe(201);
+    await expect(open(`${baseUrl}/ws/operations/${operation.id}?token=${created.body.key}`)).rejects.toThrow('HTTP 404');
+  });
 });

@@ -2,6 +2,7 @@ import type {} from '@fastify/websocket';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { keyCollectionFilter } from '../api-keys/api-key.scope.js';
 import { requireCollectionAccess } from '../collections/collection.access.js';
 import { repositoriesFor, type Repositories } from '../db/repositories.js';
 import { OPERATION_STATUSES, OPERATION_TYPES, type OperationRow, type OperationStatus, type OperationType } from '../db/schema.js';
@@ -56,6 +57,7 @@ export const operationRoutes: FastifyPluginAsync = async (app) => {
           visibleToUserId: principal.user.id,
           includeGranted: true,
           grantedApiKeyId: principal.apiKeyId,
+          onlyCollectionIds: keyCollectionFilter(principal),
         }),
       { readOnly: true },
     );

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { UnauthorizedError } from '../errors/domain-errors.js';
+import type { Principal } from '../http/app-deps.js';
 import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
 import { cachedEmbedderLookup, type QueryEmbedderLookup } from './query-embedder.js';
 import { searchRequestSchema, singleSearchRequestSchema, type SearchRequest } from './search.schema.js';
@@ -28,15 +29,18 @@ export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, 
   }
   const deps = { embedders };
 
-  const principalOf = (request: { principal: { user: { id: number; is_superuser: boolean }; apiKeyId?: string } | null }): SearchPrincipal => {
+  const principalOf = (request: { principal: Principal | null }): SearchPrincipal => {
     if (!request.principal) throw new UnauthorizedError();
-    const { user, apiKeyId } = request.principal;
-    return { id: user.id, is_superuser: user.is_superuser, apiKeyId };
+    const { user, apiKeyId, apiKeyScope } = request.principal;
+    return { id: user.id, is_superuser: user.is_superuser, apiKeyId, apiKeyScope };
   };
+  // Search changes nothing: a read-only API key may call these POSTs (api-key.scope.ts).
+  const config = { readOnly: true };
 
   r.post(
     '/search',
     {
+      config,
       schema: {
         tags,
         summary: 'Search 1–10 collections (semantic, keyword or hybrid); best chunk per document first',
@@ -48,7 +52,7 @@ export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, 
 
   r.post(
     '/search/single',
-    { schema: { tags, summary: 'Search one collection', body: singleSearchRequestSchema } },
+    { config, schema: { tags, summary: 'Search one collection', body: singleSearchRequestSchema } },
     async (request) => {
       const { collection_id, ...rest } = request.body;
       const body: SearchRequest = { ...rest, collection_uuids: [collection_id] };

@@ -1,3 +1,4 @@
+import { keyReachesCollection, type ApiKeyScope } from '../api-keys/api-key.scope.js';
 import type { Database } from '../db/database.js';
 import { inUnitOfWork, type Tx } from '../db/unit-of-work.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-errors.js';
@@ -9,11 +10,12 @@ import { CONTRACT_HYBRID_ALPHA, defaultHybridAlpha } from './hybrid-calibration.
 import { BM25, MAX_ROWS_PER_MATCH_TERM, type Bm25Parameters } from './keyword-ranking.js';
 import type { SearchRequest, SearchResponse, SearchResult, SearchType } from './search.schema.js';
 
-/** Who is searching: the authenticated user, and the API key when the request used one. */
+/** Who is searching: the authenticated user, and the API key (and its scope) when the request used one. */
 export interface SearchPrincipal {
   id: number;
   is_superuser: boolean;
   apiKeyId?: string;
+  apiKeyScope?: ApiKeyScope;
 }
 
 export interface SearchDeps {
@@ -66,7 +68,9 @@ function uniqueIds(ids: readonly string[]): string[] {
   return [...new Set(ids.map((id) => id.toLowerCase()))];
 }
 
+/** requireCollectionAccess's read rule over the batch-loaded rows (one query for 1–10 collections). */
 function canRead(principal: SearchPrincipal, collection: SearchableCollectionRow): boolean {
+  if (!keyReachesCollection(principal, collection.id)) return false;
   return principal.is_superuser || collection.owner_id === principal.id || collection.is_public || collection.granted;
 }
 

@@ -190,6 +190,9 @@ export interface SearchResponse {
   search_time_ms: number;
 }
 
+/** `full` acts as the user; `read` may only read and search. */
+export type ApiKeyScope = 'full' | 'read';
+
 export interface ApiKey {
   id: string | number;
   name: string;
@@ -197,6 +200,16 @@ export interface ApiKey {
   expires_at: string | null;
   is_active: boolean;
   last_used_at?: string | null;
+  scope?: ApiKeyScope;
+  /** `null`/absent: every collection the user can reach. */
+  collection_ids?: string[] | null;
+}
+
+export interface CreateApiKeyBody {
+  name: string;
+  expires_in_days?: number;
+  scope: ApiKeyScope;
+  collection_ids?: string[];
 }
 
 export interface CreatedApiKey extends ApiKey {

@@ -1,5 +1,5 @@
 import { request } from '../api/api.client';
-import type { ApiKey, CreatedApiKey } from '../api/api.types';
+import type { ApiKey, CreateApiKeyBody, CreatedApiKey } from '../api/api.types';
 
 export const apiKeyKeys = { all: ['api-keys'] as const };
 
@@ -7,11 +7,8 @@ export function listApiKeys(): Promise<ApiKey[]> {
   return request<{ api_keys: ApiKey[] }>('/api/v2/api-keys').then((body) => body.api_keys);
 }
 
-export function createApiKey(name: string, expiresInDays?: number): Promise<CreatedApiKey> {
-  return request<CreatedApiKey>('/api/v2/api-keys', {
-    method: 'POST',
-    body: expiresInDays === undefined ? { name } : { name, expires_in_days: expiresInDays },
-  });
+export function createApiKey(body: CreateApiKeyBody): Promise<CreatedApiKey> {
+  return request<CreatedApiKey>('/api/v2/api-keys', { method: 'POST', body });
 }
 
 export function revokeApiKey(id: ApiKey['id']): Promise<void> {

@@ -8,6 +8,9 @@ import { formatDate } from '../components/format';
 import { EmptyState, ErrorPanel, Spinner, StatusBadge } from '../components/status';
 import { useToast } from '../components/toast';
 import { apiKeyKeys, createApiKey, listApiKeys, revokeApiKey } from './api-key.api';
+import { ApiKeyScopeFields, type ApiKeyScopeValue } from './api-key-scope.fields';
+
+const INITIAL_SCOPE: ApiKeyScopeValue = { scope: 'read', collectionIds: null };
 
 export function ApiKeysPanel() {
   const keys = useQuery({ queryKey: apiKeyKeys.all, queryFn: listApiKeys });
@@ -29,13 +32,21 @@ function CreateApiKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => vo
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [days, setDays] = useState('');
+  const [scope, setScope] = useState<ApiKeyScopeValue>(INITIAL_SCOPE);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | null>(null);
   const create = useMutation({
-    mutationFn: () => createApiKey(name.trim(), days.trim() ? Number(days) : undefined),
+    mutationFn: () =>
+      createApiKey({
+        name: name.trim(),
+        ...(days.trim() ? { expires_in_days: Number(days) } : {}),
+        scope: scope.scope,
+        ...(scope.collectionIds ? { collection_ids: scope.collectionIds } : {}),
+      }),
     onSuccess: (key) => {
       setName('');
       setDays('');
+      setScope(INITIAL_SCOPE);
       void queryClient.invalidateQueries({ queryKey: apiKeyKeys.all });
       onCreated(key);
     },
@@ -51,6 +62,7 @@ function CreateApiKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => vo
     const found: Record<string, string> = {};
     if (!name.trim()) found.name = 'Give the key a name, e.g. the script that will use it.';
     if (days.trim() && (!Number.isInteger(Number(days)) || Number(days) < 1)) found.expires_in_days = 'Enter a whole number of days, 1 or more, or leave empty.';
+    if (scope.collectionIds?.length === 0) found.collection_ids = 'Pick at least one collection, or untick “Only some collections”.';
     setFieldErrors(found);
     if (Object.keys(found).length === 0) create.mutate();
   };
@@ -72,6 +84,7 @@ function CreateApiKeyForm({ onCreated }: { onCreated: (key: CreatedApiKey) => vo
           {create.isPending ? 'Creating…' : 'Create key'}
         </Button>
       </div>
+      <ApiKeyScopeFields value={scope} onChange={setScope} error={fieldErrors.collection_ids} />
       <FormError message={error} testId="api-key-create-error" />
     </form>
   );
@@ -130,8 +143,13 @@ function ApiKeyList({ keys }: { keys: ApiKey[] }) {
             <p className="flex items-center gap-2 font-medium break-all">
               {key.name} <StatusBadge status={key.is_active ? 'active' : 'revoked'} />
             </p>
+            <p className="text-xs text-slate-500 dark:text-slate-400" data-testid="api-key-scope">
+              {key.scope === 'read' ? 'Read-only' : 'Full access'} ·{' '}
+              {key.collection_ids ? `${key.collection_ids.length} collection${key.collection_ids.length === 1 ? '' : 's'}` : 'all collections'}
+            </p>
             <p className="text-xs text-slate-500 dark:text-slate-400">
-              Created {formatDate(key.created_at)} · {key.expires_at ? `expires ${formatDate(key.expires_at)}` : 'never expires'}
+              Created {formatDate(key.created_at)} · {key.expires_at ? `expires ${formatDate(key.expires_at)}` : 'never expires'} ·{' '}
+              {key.last_used_at ? `last used ${formatDate(key.last_used_at)}` : 'never used'}
             </p>
           </div>
           {confirming === key.id ? (
