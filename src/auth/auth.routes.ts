@@ -48,8 +48,8 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
     return refresh(deps.database, deps.tokens, request.body.refresh_token);
   });
 
-  r.post('/logout', { onRequest: authenticate, schema: { tags, summary: 'Revoke a refresh token', body: refreshBody } }, async (request) => {
-    await uow(request, ({ repos, principal }) => logout(repos, principal.user.id, request.body.refresh_token));
+  r.post('/logout', { onRequest: authenticate, schema: { tags, summary: 'End the session: revoke the refresh token; its access tokens stop working', body: refreshBody } }, async (request) => {
+    await uow(request, ({ repos, principal }) => logout(repos, principal, request.body.refresh_token));
     return { message: 'Logged out' };
   });
 

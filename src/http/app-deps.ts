@@ -41,6 +41,8 @@ export interface Principal {
   user: UserRow;
   apiKeyId?: string;
   apiKeyScope?: ApiKeyScope;
+  /** The login session of an access token (`sid`); logout ends it. Absent for API keys. */
+  sessionId?: string;
 }
 
 declare module 'fastify' {
