@@ -40,7 +40,9 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
   r.post('/login', { schema: { tags, summary: 'Exchange username and password for tokens', body: loginBody } }, async (request) => {
     const { deps } = request.server;
     deps.loginLimiter.hit(request.body.username, request.ip);
-    return login(deps.database, deps.tokens, request.body.username, request.body.password);
+    const tokens = await login(deps.database, deps.tokens, request.body.username, request.body.password);
+    deps.loginLimiter.succeeded(request.ip);
+    return tokens;
   });
 
   r.post('/refresh', { schema: { tags, summary: 'Rotate a refresh token into a new token pair', body: refreshBody } }, async (request) => {

@@ -11,7 +11,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { apiKeyRoutes } from '../api-keys/api-key.routes.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { AccessTokens } from '../auth/jwt.tokens.js';
-import { LoginRateLimiter } from '../auth/login-rate.limiter.js';
+import { loginBudgetsFrom, LoginRateLimiter } from '../auth/login-rate.limiter.js';
 import { collectionRoutes } from '../collections/collection.routes.js';
 import { documentRoutes } from '../documents/document.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
@@ -54,7 +54,8 @@ async function createApp(options: AppOptions) {
     },
     // One access line per request at info would dominate the logs; errors are logged by the mapper.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    // Off by default: request.ip (login budgets) is the socket peer; see SEMANTIK_TRUST_PROXY.
+    trustProxy: config.trustProxy,
   });
 
   const deps: AppDeps = {
@@ -63,7 +64,7 @@ async function createApp(options: AppOptions) {
     logger,
     eventBus,
     tokens: AccessTokens.fromConfig(config),
-    loginLimiter: new LoginRateLimiter(),
+    loginLimiter: new LoginRateLimiter(loginBudgetsFrom(config)),
     metrics: new HttpMetrics(database),
   };
   app.decorate('deps', deps);
