@@ -12,6 +12,8 @@ import { apiKeyRoutes } from '../api-keys/api-key.routes.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { AccessTokens } from '../auth/jwt.tokens.js';
 import { loginBudgetsFrom, LoginRateLimiter } from '../auth/login-rate.limiter.js';
+import { socketTicketRoutes } from '../auth/socket-ticket.routes.js';
+import { SocketTicketStore } from '../auth/socket-ticket.store.js';
 import { collectionRoutes } from '../collections/collection.routes.js';
 import { documentRoutes } from '../documents/document.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
@@ -65,6 +67,7 @@ async function createApp(options: AppOptions) {
     eventBus,
     tokens: AccessTokens.fromConfig(config),
     loginLimiter: new LoginRateLimiter(loginBudgetsFrom(config)),
+    socketTickets: new SocketTicketStore(),
     metrics: new HttpMetrics(database),
   };
   app.decorate('deps', deps);
@@ -114,6 +117,7 @@ async function createApp(options: AppOptions) {
       await v2.register(documentRoutes);
       await v2.register(operationRoutes);
       await v2.register(searchRoutes);
+      await v2.register(socketTicketRoutes);
     },
     { prefix: '/api/v2' },
   );
