@@ -8,7 +8,11 @@ export const socketTicketRoutes: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/ws-tickets',
-    { schema: { tags: ['auth'], summary: 'A single-use ticket (30 s) to open a WebSocket with ?ticket= instead of a token in the URL' } },
+    {
+      // Watching progress is a read: a read-only API key may ask for a ticket.
+      config: { readOnly: true },
+      schema: { tags: ['auth'], summary: 'A single-use ticket (30 s) to open a WebSocket with ?ticket= instead of a token in the URL' },
+    },
     async (request, reply) => {
       // The authenticate hook already resolved this credential; the ticket stands in for it once.
       const credential = credentialOf(request);

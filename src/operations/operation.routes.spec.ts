@@ -189,10 +189,10 @@ describe('WS /ws/operations/{id}', () => {
     }
   });
 
-  it('tickets need a credential (API keys may ask too), and a ticket from a session that logged out is refused', async () => {
+  it('tickets need a credential (a read-only API key may ask too), and a ticket from a session that logged out is refused', async () => {
     expect((await ticketFor(undefined)).status).toBe(401);
     const { operation } = await startOperation(owner);
-    const key = (await call(t.app, owner, { method: 'POST', url: '/api/v2/api-keys', payload: { name: 'ws-ticket' } })).body.key as string;
+    const key = (await call(t.app, owner, { method: 'POST', url: '/api/v2/api-keys', payload: { name: 'ws-ticket', scope: 'read' } })).body.key as string;
     const byKey = await ticketFor(undefined, { 'x-api-key': key });
     expect(byKey.status).toBe(201);
     const socket = await open(`${baseUrl}/ws/operations/${operation.id}?ticket=${byKey.body.ticket}`);
