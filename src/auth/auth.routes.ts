@@ -40,7 +40,9 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
   r.post('/login', { schema: { tags, summary: 'Exchange username and password for tokens', body: loginBody } }, async (request) => {
     const { deps } = request.server;
     deps.loginLimiter.hit(request.body.username, request.ip);
-    return login(deps.database, deps.tokens, request.body.username, request.body.password);
+    const tokens = await login(deps.database, deps.tokens, request.body.username, request.body.password);
+    deps.loginLimiter.succeeded(request.ip);
+    return tokens;
   });
 
   r.post('/refresh', { schema: { tags, summary: 'Rotate a refresh token into a new token pair', body: refreshBody } }, async (request) => {
@@ -48,8 +50,8 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
     return refresh(deps.database, deps.tokens, request.body.refresh_token);
   });
 
-  r.post('/logout', { onRequest: authenticate, schema: { tags, summary: 'Revoke a refresh token', body: refreshBody } }, async (request) => {
-    await uow(request, ({ repos, principal }) => logout(repos, principal.user.id, request.body.refresh_token));
+  r.post('/logout', { onRequest: authenticate, schema: { tags, summary: 'End the session: revoke the refresh token; its access tokens stop working', body: refreshBody } }, async (request) => {
+    await uow(request, ({ repos, principal }) => logout(repos, principal, request.body.refresh_token));
     return { message: 'Logged out' };
   });
 

@@ -3,6 +3,7 @@ import { repositoriesFor, type Repositories } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { UnauthorizedError } from '../errors/domain-errors.js';
 import type { UserRow } from '../db/schema.js';
+import type { Principal } from '../http/app-deps.js';
 import { newRefreshToken, sha256Hex, type AccessTokens } from './jwt.tokens.js';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password.hasher.js';
 
@@ -12,10 +13,21 @@ export interface TokenPairJson {
   token_type: 'bearer';
 }
 
-async function issueTokens(repos: Repositories, tokens: AccessTokens, user: UserRow): Promise<TokenPairJson> {
+/**
+ * A new refresh row and an access token bound to its session. A login starts a session; a
+ * refresh continues the rotated row's one (`sessionId`), so access tokens issued before the
+ * rotation stay valid until their `exp` — a client's requests in flight during a refresh do not
+ * fail, and do not send it into a second refresh that reuse detection would punish.
+ */
+async function issueTokens(repos: Repositories, tokens: AccessTokens, user: UserRow, sessionId?: string): Promise<TokenPairJson> {
   const refresh = newRefreshToken();
-  await repos.refreshTokens.insert({ user_id: user.id, token_hash: refresh.hash, expires_at: tokens.refreshExpiry() });
-  return { access_token: await tokens.sign(user.id), refresh_token: refresh.token, token_type: 'bearer' };
+  const row = await repos.refreshTokens.insert({
+    user_id: user.id,
+    token_hash: refresh.hash,
+    expires_at: tokens.refreshExpiry(),
+    ...(sessionId ? { session_id: sessionId } : {}),
+  });
+  return { access_token: await tokens.sign(user.id, row.session_id), refresh_token: refresh.token, token_type: 'bearer' };
 }
 
 const BAD_CREDENTIALS = 'Incorrect username or password';
@@ -67,15 +79,21 @@ export async function refresh(database: Database, tokens: AccessTokens, refreshT
     const user = await repos.users.findById(row.user_id);
     if (!user || !user.is_active) return { kind: 'invalid', reason: 'User not found or inactive' };
     await repos.refreshTokens.revoke(row.id);
-    return { kind: 'ok', tokens: await issueTokens(repos, tokens, user) };
+    return { kind: 'ok', tokens: await issueTokens(repos, tokens, user, row.session_id) };
   });
   if (outcome.kind === 'ok') return outcome.tokens;
   if (outcome.kind === 'reused') throw new UnauthorizedError('Refresh token already used or revoked; all sessions of this user were signed out');
   throw new UnauthorizedError(outcome.reason);
 }
 
-/** Revokes one of the caller's refresh tokens; unknown or foreign tokens are ignored (idempotent). */
-export async function logout(repos: Repositories, userId: number, refreshToken: string): Promise<void> {
+/**
+ * Ends the session of the given refresh token and the session of the access token the caller
+ * logged out with (usually the same one): every access token of those sessions is refused from
+ * the next request on. Unknown or foreign refresh tokens are ignored (idempotent).
+ */
+export async function logout(repos: Repositories, principal: Principal, refreshToken: string): Promise<void> {
+  const userId = principal.user.id;
   const row = await repos.refreshTokens.lockByHash(sha256Hex(refreshToken));
-  if (row && row.user_id === userId && !row.is_revoked) await repos.refreshTokens.revoke(row.id);
+  if (row && row.user_id === userId) await repos.refreshTokens.revokeSession(userId, row.session_id);
+  if (principal.sessionId && principal.sessionId !== row?.session_id) await repos.refreshTokens.revokeSession(userId, principal.sessionId);
 }

@@ -52,7 +52,20 @@ export function newRefreshToken(): { token: string; hash: string } {
   return { token, hash: sha256Hex(token) };
 }
 
-/** Issues and checks HS256 access tokens (`sub` = user id, `type` = 'access'). */
+/** What a valid access token says: whose it is and which login session it belongs to. */
+export interface AccessClaims {
+  userId: number;
+  /** `refresh_tokens.session_id` of the login; the token is only good while that session is alive. */
+  sessionId: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Issues and checks HS256 access tokens (`sub` = user id, `sid` = login session, `type` =
+ * 'access'). `exp` is required: a token without one would never expire, so one signed by mistake
+ * (or by an old tool) must not become a permanent credential.
+ */
 export class AccessTokens {
   private readonly key: Uint8Array;
 
@@ -68,8 +81,8 @@ export class AccessTokens {
     return new AccessTokens(resolveJwtSecret(config), config.accessTokenMinutes, config.refreshTokenDays);
   }
 
-  sign(userId: number): Promise<string> {
-    return new SignJWT({ type: 'access' })
+  sign(userId: number, sessionId: string): Promise<string> {
+    return new SignJWT({ type: 'access', sid: sessionId })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(String(userId))
       .setIssuedAt()
@@ -77,13 +90,18 @@ export class AccessTokens {
       .sign(this.key);
   }
 
-  /** Returns the user id; any bad, expired or non-access token is 401. */
-  async verify(token: string): Promise<number> {
+  /** Any bad, expired, exp-less, session-less or non-access token is 401. */
+  async verify(token: string): Promise<AccessClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
       const userId = Number(payload.sub);
       if (payload.type !== 'access' || !Number.isSafeInteger(userId) || userId <= 0) throw new UnauthorizedError('Invalid access token');
-      return userId;
+      // Tokens issued before sessions were bound carry no `sid`: refused (at most
+      // ACCESS_TOKEN_EXPIRE_MINUTES of them exist at the upgrade); the refresh token still works.
+      if (typeof payload.sid !== 'string' || !UUID.test(payload.sid)) {
+        throw new UnauthorizedError('Access token has no session; refresh it with POST /api/auth/refresh or log in again');
+      }
+      return { userId, sessionId: payload.sid };
     } catch (err) {
       if (err instanceof UnauthorizedError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Access token expired; refresh it with POST /api/auth/refresh');

@@ -20,6 +20,21 @@ const booleanFromEnv = z
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
 
+/**
+ * Whose word to take for the client address (Fastify `trustProxy`): `false` (default: the socket
+ * peer, the only safe choice without a proxy, since anyone can send X-Forwarded-For), `true` (any
+ * peer), or a comma list of the proxy's addresses/CIDRs (`loopback`, `10.0.0.0/8`, …).
+ */
+const trustProxyFromEnv = z
+  .string()
+  .trim()
+  .transform((value): boolean | string[] => {
+    const normalized = value.toLowerCase();
+    if (['', '0', 'false', 'no', 'off'].includes(normalized)) return false;
+    if (['1', 'true', 'yes', 'on'].includes(normalized)) return true;
+    return value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  });
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z
@@ -52,6 +67,9 @@ export const configSchema = z.object({
   SEMANTIK_JOB_LEASE_SECONDS: positiveInt.default(60),
   SEMANTIK_JOB_MAX_ATTEMPTS: positiveInt.default(5),
   SEMANTIK_SHUTDOWN_TIMEOUT_SECONDS: positiveInt.default(30),
+  SEMANTIK_TRUST_PROXY: trustProxyFromEnv.default(false),
+  SEMANTIK_LOGIN_FAILURES_PER_ADDRESS: positiveInt.default(30),
+  SEMANTIK_LOGIN_ATTEMPTS_PER_MINUTE: positiveInt.default(600),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -85,6 +103,11 @@ export interface AppConfig {
   jobLeaseSeconds: number;
   jobMaxAttempts: number;
   shutdownTimeoutSeconds: number;
+  trustProxy: boolean | string[];
+  /** Failed logins one address may make per 5 minutes (password spraying). */
+  loginFailuresPerAddress: number;
+  /** Login attempts the whole server verifies per minute (Argon2 CPU). */
+  loginAttemptsPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -130,5 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jobLeaseSeconds: raw.SEMANTIK_JOB_LEASE_SECONDS,
     jobMaxAttempts: raw.SEMANTIK_JOB_MAX_ATTEMPTS,
     shutdownTimeoutSeconds: raw.SEMANTIK_SHUTDOWN_TIMEOUT_SECONDS,
+    trustProxy: raw.SEMANTIK_TRUST_PROXY,
+    loginFailuresPerAddress: raw.SEMANTIK_LOGIN_FAILURES_PER_ADDRESS,
+    loginAttemptsPerMinute: raw.SEMANTIK_LOGIN_ATTEMPTS_PER_MINUTE,
   };
 }

@@ -38,6 +38,20 @@ describe.each(BACKENDS)('repositories on $name', ({ create }) => {
     expect(await run((r) => r.refreshTokens.revokeAllForUser(user.id))).toBe(1);
     expect((await run((r) => r.refreshTokens.lockByHash(`h-${user.id}`)))?.is_revoked).toBe(true);
 
+    // A session is alive while one of its rows is unrevoked and unexpired; rotation shares the id.
+    const first = await run((r) => r.refreshTokens.insert({ user_id: user.id, token_hash: `s1-${user.id}`, expires_at: new Date(Date.now() + 60_000) }));
+    expect(first.session_id).toMatch(/^[0-9a-f-]{36}$/);
+    const sessionOf = (sessionId: string) => run((r) => r.users.findByIdWithSession(user.id, sessionId));
+    expect((await sessionOf(first.session_id))).toMatchObject({ id: user.id, session_alive: true });
+    await run(async (r) => {
+      await r.refreshTokens.revoke(first.id);
+      await r.refreshTokens.insert({ user_id: user.id, token_hash: `s2-${user.id}`, expires_at: new Date(Date.now() + 60_000), session_id: first.session_id });
+    });
+    expect((await sessionOf(first.session_id))?.session_alive).toBe(true);
+    expect(await run((r) => r.refreshTokens.revokeSession(user.id, first.session_id))).toBe(1);
+    expect((await sessionOf(first.session_id))?.session_alive).toBe(false);
+    expect((await sessionOf('00000000-0000-4000-8000-000000000000'))?.session_alive).toBe(false);
+
     const key = await run((r) =>
       r.apiKeys.insert({ user_id: user.id, name: 'ci', key_hash: `k-${user.id}`, key_prefix: 'smk_abcd', expires_at: null, permissions: { scope: ['read'] } }),
     );

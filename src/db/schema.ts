@@ -48,6 +48,8 @@ export interface RefreshTokensTable {
   created_at: Timestamp;
   is_revoked: Generated<boolean>;
   revoked_at: NullableTimestamp;
+  /** Shared by every row of one login's rotation chain; access tokens carry it as `sid`. */
+  session_id: Generated<string>;
 }
 
 export interface ApiKeysTable {

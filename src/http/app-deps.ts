@@ -6,6 +6,7 @@ import type { OperationEventBus } from '../operations/operation-events.js';
 import type { Logger } from '../shared/logger.js';
 import type { AccessTokens } from '../auth/jwt.tokens.js';
 import type { LoginRateLimiter } from '../auth/login-rate.limiter.js';
+import type { SocketTicketStore } from '../auth/socket-ticket.store.js';
 import type { HttpMetrics } from './metrics.js';
 
 /** What the app is built from (buildApp's argument). */
@@ -29,6 +30,7 @@ export interface AppDeps {
   eventBus: OperationEventBus;
   tokens: AccessTokens;
   loginLimiter: LoginRateLimiter;
+  socketTickets: SocketTicketStore;
   metrics: HttpMetrics;
 }
 
@@ -41,6 +43,8 @@ export interface Principal {
   user: UserRow;
   apiKeyId?: string;
   apiKeyScope?: ApiKeyScope;
+  /** The login session of an access token (`sid`); logout ends it. Absent for API keys. */
+  sessionId?: string;
 }
 
 declare module 'fastify' {

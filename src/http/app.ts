@@ -11,7 +11,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { apiKeyRoutes } from '../api-keys/api-key.routes.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { AccessTokens } from '../auth/jwt.tokens.js';
-import { LoginRateLimiter } from '../auth/login-rate.limiter.js';
+import { loginBudgetsFrom, LoginRateLimiter } from '../auth/login-rate.limiter.js';
+import { socketTicketRoutes } from '../auth/socket-ticket.routes.js';
+import { SocketTicketStore } from '../auth/socket-ticket.store.js';
 import { collectionRoutes } from '../collections/collection.routes.js';
 import { documentRoutes } from '../documents/document.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
@@ -54,7 +56,8 @@ async function createApp(options: AppOptions) {
     },
     // One access line per request at info would dominate the logs; errors are logged by the mapper.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    // Off by default: request.ip (login budgets) is the socket peer; see SEMANTIK_TRUST_PROXY.
+    trustProxy: config.trustProxy,
   });
 
   const deps: AppDeps = {
@@ -63,7 +66,8 @@ async function createApp(options: AppOptions) {
     logger,
     eventBus,
     tokens: AccessTokens.fromConfig(config),
-    loginLimiter: new LoginRateLimiter(),
+    loginLimiter: new LoginRateLimiter(loginBudgetsFrom(config)),
+    socketTickets: new SocketTicketStore(),
     metrics: new HttpMetrics(database),
   };
   app.decorate('deps', deps);
@@ -113,6 +117,7 @@ async function createApp(options: AppOptions) {
       await v2.register(documentRoutes);
       await v2.register(operationRoutes);
       await v2.register(searchRoutes);
+      await v2.register(socketTicketRoutes);
     },
     { prefix: '/api/v2' },
   );

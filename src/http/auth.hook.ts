@@ -22,14 +22,17 @@ export function credentialOf(request: FastifyRequest): string | undefined {
 /**
  * Resolves a JWT or an API key to its user, in a short unit of work of its own (the key lookup
  * writes last_used_at, which a read-only request transaction could not). Every request looks the
- * user/key up again, so deactivation and key revocation take effect on the next request.
+ * user/key up again — for an access token together with its login session, in the same query —
+ * so deactivation, logout and key or session revocation take effect on the next request.
  */
 export async function resolvePrincipal(deps: AppDeps, credential: string): Promise<Principal> {
   if (AccessTokens.looksLikeJwt(credential)) {
-    const userId = await deps.tokens.verify(credential);
-    const user = await inUnitOfWork(deps.database, (tx) => repositoriesFor(tx).users.findById(userId), { readOnly: true });
-    if (!user || !user.is_active) throw new UnauthorizedError('User not found or inactive');
-    return { user };
+    const { userId, sessionId } = await deps.tokens.verify(credential);
+    const row = await inUnitOfWork(deps.database, (tx) => repositoriesFor(tx).users.findByIdWithSession(userId, sessionId), { readOnly: true });
+    if (!row || !row.is_active) throw new UnauthorizedError('User not found or inactive');
+    if (!row.session_alive) throw new UnauthorizedError('Session ended (logged out or revoked); log in again');
+    const { session_alive: _alive, ...user } = row;
+    return { user, sessionId };
   }
   if (looksLikeApiKey(credential)) {
     return inUnitOfWork(deps.database, (tx) => authenticateApiKey(repositoriesFor(tx), credential));

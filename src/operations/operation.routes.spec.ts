@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
@@ -155,5 +155,54 @@ describe('WS /ws/operations/{id}', () => {
     const created = await call(t.app, owner, { method: 'POST', url: '/api/v2/api-keys', payload: { name: 'ws-scoped', collection_ids: [elsewhere.id] } });
     expect(created.status).toBe(201);
     await expect(open(`${baseUrl}/ws/operations/${operation.id}?token=${created.body.key}`)).rejects.toThrow('HTTP 404');
+  });
+
+  async function ticketFor(user: TestUser | undefined, headers: Record<string, string> = {}) {
+    return call(t.app, user, { method: 'POST', url: '/api/v2/ws-tickets', headers });
+  }
+
+  it('opens with a single-use ticket from POST /api/v2/ws-tickets (no token in the URL); a second use is 401', async () => {
+    const { operation } = await startOperation(owner);
+    const issued = await ticketFor(owner);
+    expect(issued.status).toBe(201);
+    expect(issued.body).toEqual({ ticket: expect.stringMatching(/^wst_[\w-]{43}$/), expires_in: 30 });
+
+    const socket = await open(`${baseUrl}/ws/operations/${operation.id}?ticket=${issued.body.ticket}`);
+    await socket.firstMessage;
+    expect(socket.messages[0]).toMatchObject({ type: 'progress', operation_id: operation.id });
+    socket.client.close();
+    await expect(open(`${baseUrl}/ws/operations/${operation.id}?ticket=${issued.body.ticket}`)).rejects.toThrow('HTTP 401');
+    await expect(open(`${baseUrl}/ws/operations/${operation.id}?ticket=wst_made-up`)).rejects.toThrow('HTTP 401');
+    // A ticket does not widen access: another user's ticket still meets the 404.
+    await expect(open(`${baseUrl}/ws/operations/${operation.id}?ticket=${(await ticketFor(other)).body.ticket}`)).rejects.toThrow('HTTP 404');
+  });
+
+  it('a ticket expires after 30 s', async () => {
+    const { operation } = await startOperation(owner);
+    const issued = await ticketFor(owner);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 31_000);
+      await expect(open(`${baseUrl}/ws/operations/${operation.id}?ticket=${issued.body.ticket}`)).rejects.toThrow('HTTP 401');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('tickets need a credential (a read-only API key may ask too), and a ticket from a session that logged out is refused', async () => {
+    expect((await ticketFor(undefined)).status).toBe(401);
+    const { operation } = await startOperation(owner);
+    const key = (await call(t.app, owner, { method: 'POST', url: '/api/v2/api-keys', payload: { name: 'ws-ticket', scope: 'read' } })).body.key as string;
+    const byKey = await ticketFor(undefined, { 'x-api-key': key });
+    expect(byKey.status).toBe(201);
+    const socket = await open(`${baseUrl}/ws/operations/${operation.id}?ticket=${byKey.body.ticket}`);
+    await socket.firstMessage;
+    socket.client.close();
+
+    const session = await registerAndLogin(t.app, 'ws-logout');
+    const { operation: own } = await startOperation(session);
+    const ticket = (await ticketFor(session)).body.ticket as string;
+    expect((await call(t.app, session, { method: 'POST', url: '/api/auth/logout', payload: { refresh_token: session.refresh } })).status).toBe(200);
+    await expect(open(`${baseUrl}/ws/operations/${own.id}?ticket=${ticket}`)).rejects.toThrow('HTTP 401');
   });
 });

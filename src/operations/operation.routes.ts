@@ -99,22 +99,37 @@ export function currentStateEvent(row: OperationRow): OperationEvent & { data: O
 
 interface SocketRequest {
   Params: { id: string };
-  Querystring: { token?: string };
+  Querystring: { ticket?: string; token?: string };
+}
+
+/**
+ * The socket's credential: `?ticket=` from POST /api/v2/ws-tickets (what our web UI sends), else
+ * the deprecated `?token=` (the original Python web UI sends it; kept so it keeps working, but a
+ * long-lived token in a URL ends up in proxy and access logs), else the usual headers.
+ */
+function socketCredential(deps: AppDeps, request: FastifyRequest<SocketRequest>): string {
+  const { ticket, token } = request.query;
+  if (ticket) {
+    const credential = deps.socketTickets.redeem(ticket);
+    if (!credential) throw new UnauthorizedError('WebSocket ticket unknown, already used or expired; get a new one with POST /api/v2/ws-tickets');
+    return credential;
+  }
+  const credential = token || credentialOf(request);
+  if (!credential) throw new UnauthorizedError('Pass ?ticket=<ticket from POST /api/v2/ws-tickets>');
+  return credential;
 }
 
 async function authorizeSocket(deps: AppDeps, request: FastifyRequest<SocketRequest>): Promise<void> {
-  const credential = request.query.token || credentialOf(request);
-  if (!credential) throw new UnauthorizedError('Pass ?token=<access token or API key>');
-  const principal = await resolvePrincipal(deps, credential);
+  const principal = await resolvePrincipal(deps, socketCredential(deps, request));
   request.principal = principal;
   await inUnitOfWork(deps.database, (tx) => readableOperation(repositoriesFor(tx), principal, request.params.id), { readOnly: true });
 }
 
 /**
- * WS `/ws/operations/{id}?token=…`: authentication and the 404 check happen before the upgrade
- * (plain HTTP 401/404). Then: subscribe first, read the current state, send it, forward buffered
- * and live events until a terminal one, close. Subscribing before reading means no event falls in
- * the gap between the two.
+ * WS `/ws/operations/{id}?ticket=…` (or the deprecated `?token=…`): authentication and the 404
+ * check happen before the upgrade (plain HTTP 401/404). Then: subscribe first, read the current
+ * state, send it, forward buffered and live events until a terminal one, close. Subscribing
+ * before reading means no event falls in the gap between the two.
  */
 export const operationSocketRoutes: FastifyPluginAsync = async (app) => {
   const { deps } = app;

@@ -10,6 +10,32 @@ export class UserRepository {
     return this.tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /**
+   * The user plus whether the login session `sessionId` is alive (a row of it neither revoked nor
+   * expired): one round trip for every request that carries an access token.
+   */
+  findByIdWithSession(id: number, sessionId: string): Promise<(UserRow & { session_alive: boolean }) | undefined> {
+    return this.tx
+      .selectFrom('users')
+      .selectAll('users')
+      .select((eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('refresh_tokens')
+              .select(sql`1`.as('one'))
+              .where('refresh_tokens.session_id', '=', sessionId)
+              .whereRef('refresh_tokens.user_id', '=', 'users.id')
+              .where('refresh_tokens.is_revoked', '=', false)
+              .where('refresh_tokens.expires_at', '>', sql<Date>`now()`),
+          )
+          .$castTo<boolean>()
+          .as('session_alive'),
+      )
+      .where('users.id', '=', id)
+      .executeTakeFirst();
+  }
+
   async getById(id: number): Promise<UserRow> {
     const user = await this.findById(id);
     if (!user) throw new NotFoundError(`User ${id} not found`);

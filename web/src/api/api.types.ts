@@ -17,6 +17,12 @@ export interface TokenPair {
   token_type: 'bearer';
 }
 
+/** POST /api/v2/ws-tickets: opens one WebSocket within `expires_in` seconds. */
+export interface SocketTicket {
+  ticket: string;
+  expires_in: number;
+}
+
 export type CollectionStatus = 'pending' | 'ready' | 'processing' | 'error' | 'degraded';
 
 export interface Collection {

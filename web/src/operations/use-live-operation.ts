@@ -3,21 +3,22 @@ import { useEffect, useRef, useState } from 'react';
 import { isOperationActive, type Operation, type OperationEvent } from '../api/api.types';
 import { tokenStore } from '../api/token.store';
 import { collectionKeys } from '../collections/collection.api';
-import { getOperation, operationKeys } from './operation.api';
+import { createSocketTicket, getOperation, operationKeys } from './operation.api';
 import { applyOperationEvent } from './operation.events';
 
 const POLL_INTERVAL_MS = 2000;
 
 export type LiveTransport = 'socket' | 'polling' | 'idle';
 
-function socketUrl(operationId: string, token: string): string {
+export function socketUrl(operationId: string, ticket: string): string {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${location.host}/ws/operations/${encodeURIComponent(operationId)}?token=${encodeURIComponent(token)}`;
+  return `${scheme}://${location.host}/ws/operations/${encodeURIComponent(operationId)}?ticket=${encodeURIComponent(ticket)}`;
 }
 
 /**
- * Follows an operation until it ends: WebSocket first, polling GET /api/v2/operations/{id}
- * every 2 s if the socket cannot open or drops early. When it ends, every collection and
+ * Follows an operation until it ends: WebSocket first (opened with a single-use ticket, never
+ * the token), polling GET /api/v2/operations/{id} every 2 s if no ticket can be had or the
+ * socket cannot open or drops early. When it ends, every collection and
  * operation query is invalidated so dashboards refresh without a reload.
  */
 export function useLiveOperation(initial: Operation): { operation: Operation; transport: LiveTransport } {
@@ -67,10 +68,10 @@ export function useLiveOperation(initial: Operation): { operation: Operation; tr
       pollTimer = setInterval(poll, POLL_INTERVAL_MS);
     };
 
-    const token = tokenStore.getAccessToken();
-    if (token && typeof WebSocket !== 'undefined') {
+    const openSocket = (ticket: string) => {
+      if (disposed) return;
       try {
-        socket = new WebSocket(socketUrl(operationId, token));
+        socket = new WebSocket(socketUrl(operationId, ticket));
         setTransport('socket');
         socket.onmessage = (message) => {
           try {
@@ -88,6 +89,13 @@ export function useLiveOperation(initial: Operation): { operation: Operation; tr
       } catch {
         startPolling();
       }
+    };
+
+    if (tokenStore.getAccessToken() && typeof WebSocket !== 'undefined') {
+      createSocketTicket().then(
+        (issued) => openSocket(issued.ticket),
+        () => startPolling(),
+      );
     } else {
       startPolling();
     }
