@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { OPERATION_STATUSES, OPERATION_TYPES, type OperationStatus, type OperationType } from '../db/schema.js';
 import { idParams, csvEnum, pageQuery } from '../http/request-schemas.js';
 import { uow, type AuthenticatedScope } from '../http/unit-of-work.hook.js';
+import { globListSchema } from '../operations/job.registry.js';
 import { toOperationJson } from '../operations/operation.mapper.js';
 import { COLLECTION_SORT_FIELDS } from './collection.repository.js';
 import { toCollectionJson, toSourceJson } from './collection.mapper.js';
@@ -53,8 +54,8 @@ const sourceBody = z.object({
   config: z
     .object({
       recursive: z.boolean().default(true),
-      include: z.array(z.string().min(1).max(500)).max(100).optional(),
-      exclude: z.array(z.string().min(1).max(500)).max(100).optional(),
+      include: globListSchema.optional(),
+      exclude: globListSchema.optional(),
     })
     .default({ recursive: true }),
 });

@@ -7,7 +7,7 @@ import type { CollectionRow, CollectionSourceRow } from '../db/schema.js';
 import type { DocumentFingerprint } from '../documents/document.repository.js';
 import type { EmbeddingProvider } from '../ingest/index.js';
 import { PermanentJobError, type JobContext } from '../operations/job.context.js';
-import { sourceScanConfigSchema, type IndexOperationConfig, type JobHandler, type SourceScanConfig } from '../operations/job.registry.js';
+import { parseStoredScanConfig, type IndexOperationConfig, type JobHandler, type SourceScanConfig } from '../operations/job.registry.js';
 import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBatches } from './batching.js';
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { chunkRowsFor, prepareDocuments } from './document.processor.js';
@@ -169,11 +169,11 @@ async function beginIndexing(ctx: Ctx): Promise<{ collection: CollectionRow; sou
       source = await repos.sources.upsert({
         collection_id: collection.id,
         source_path: source?.source_path ?? sourcePath,
-        config: ctx.config.scan ?? sourceScanConfigSchema.parse(source?.config ?? {}),
+        config: ctx.config.scan ?? parseStoredScanConfig(source?.source_path ?? sourcePath, source?.config),
       });
     }
     await markCollectionProcessing(repos, collection.id);
-    return { collection, source, scan: sourceScanConfigSchema.parse(source.config ?? {}) };
+    return { collection, source, scan: parseStoredScanConfig(source.source_path, source.config) };
   });
   // Leftovers of an abandoned reindex are invisible to search but take space; drop them in batches.
   for (;;) {

@@ -61,6 +61,14 @@ describe('scanSource', () => {
     expect(names(noSub.files)).toEqual(['a.md']);
     const flat = await scanSource(src, { ...defaults, recursive: false, documentRoots: [root] });
     expect(names(flat.files).some((n) => n.includes('/'))).toBe(false);
+    // A pattern with `/` matches the path relative to the source (picomatch's basename mode matched nothing here).
+    expect(names((await scanSource(src, { ...defaults, include: ['sub/*.md', 'sub/**/*.txt'], documentRoots: [root] })).files)).toEqual(['sub/c.md', 'sub/deep/d.txt']);
+  });
+
+  it('fails a scan whose stored patterns are refused now, permanently and naming the pattern', async () => {
+    const scan = scanSource(src, { ...defaults, exclude: ['*.md', '*(*)x'], documentRoots: [root] });
+    await expect(scan).rejects.toThrow(PermanentJobError);
+    await expect(scan).rejects.toThrow(/^Source exclude pattern "\*\(\*\)x": extglobs .* not supported/);
   });
 
   it('refuses a source outside the roots, by real path', async () => {

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import picomatch from 'picomatch';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SourceScanConfig } from '../operations/job.registry.js';
 import { PermanentJobError } from '../operations/job.context.js';
+import { compileGlobList, GlobPatternError, type GlobMatcher } from './source-glob.js';
 
 export interface ScannedFile {
   /** Absolute path as found under the source (a symlink's own path, never its target). */
@@ -45,6 +47,33 @@ export interface ScanOptions extends SourceScanConfig {
 
 /** Files hashed at once: enough to keep the disk busy, few enough to bound open descriptors. */
 const HASH_CONCURRENCY = 8;
+
+/**
+ * The walk hands the event loop a turn after at most this much synchronous work. The worker runs
+ * in the API's process (`semantik serve`), so a long stretch delays every request; most entries
+ * already await a stat, but skipped entries (dot-files) and matching do not.
+ */
+const MAX_BUSY_MS = 10;
+
+/** `await breathe()` in a loop: yields (setImmediate, so pending I/O runs) once MAX_BUSY_MS passed. */
+function eventLoopBreather(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < MAX_BUSY_MS) return;
+    await nextTurn();
+    since = performance.now();
+  };
+}
+
+function compileGlobs(kind: 'include' | 'exclude', patterns: readonly string[]): GlobMatcher {
+  try {
+    return compileGlobList(patterns);
+  } catch (err) {
+    // Patterns stored before the limits existed: fail the operation once, with the fix.
+    if (err instanceof GlobPatternError) throw new PermanentJobError(`Source ${kind} ${err.message}; add the source again with valid patterns`);
+    throw err;
+  }
+}
 
 export function isWithin(root: string, candidate: string): boolean {
   return candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
@@ -91,8 +120,9 @@ export async function resolveSourceRoot(sourcePath: string, documentRoots: reado
 export async function scanSource(sourcePath: string, options: ScanOptions): Promise<SourceScan> {
   const source = await resolveSourceRoot(sourcePath, options.documentRoots);
   const roots = await realRoots(options.documentRoots);
-  const include = options.include.length > 0 ? picomatch(options.include, { dot: true, basename: true }) : () => true;
-  const exclude = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true, basename: true }) : () => false;
+  const include = options.include.length > 0 ? compileGlobs('include', options.include) : () => true;
+  const exclude = compileGlobs('exclude', options.exclude);
+  const breathe = eventLoopBreather();
   const candidates: { path: string; stat: Stats | undefined; problem?: string }[] = [];
   const refused: RefusedFile[] = [];
   const unreadableFolders: RefusedFile[] = [];
@@ -135,6 +165,7 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
       });
       entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const entry of entries) {
+        await breathe();
         if (entry.name.startsWith('.')) continue;
         const full = path.join(dir, entry.name);
         const relative = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
@@ -156,6 +187,7 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
       const index = next++;
       const candidate = candidates[index]!;
       files[index] = await describeFile(candidate.path, candidate.stat, candidate.problem, options.maxFileSizeBytes);
+      await breathe();
     }
   };
   await Promise.all(Array.from({ length: HASH_CONCURRENCY }, hashWorker));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OPERATION_TYPES, type OperationType } from '../db/schema.js';
-import type { JobContext } from './job.context.js';
+import { globListProblems } from '../indexing/source-glob.js';
+import { PermanentJobError, type JobContext } from './job.context.js';
 
 /**
  * The one typed registry of job kinds: operation type → schema of `operations.config` + handler.
@@ -8,14 +9,39 @@ import type { JobContext } from './job.context.js';
  * worker re-validates at claim time (rows may come from older versions or a migrated database).
  */
 
+/**
+ * An include or exclude list: globs against the path relative to the source (a pattern without `/`
+ * matches the file name), with the syntax and limits of src/indexing/source-glob.ts — checked here
+ * for the API body and again for every job payload, so a pattern that could stall a scan is a 422
+ * (or a permanent job failure), never a running scan.
+ */
+export const globListSchema = z.array(z.string()).superRefine((patterns, ctx) => {
+  for (const problem of globListProblems(patterns)) {
+    ctx.addIssue({ code: 'custom', message: problem.message, path: problem.index === undefined ? [] : [problem.index] });
+  }
+});
+
 /** How a directory source is walked; the contract's `POST …/sources` body `config`. */
 export const sourceScanConfigSchema = z.object({
   recursive: z.boolean().default(true),
-  /** picomatch globs against the path relative to the source (a pattern without `/` matches the file name). */
-  include: z.array(z.string().min(1)).default([]),
-  exclude: z.array(z.string().min(1)).default([]),
+  include: globListSchema.default([]),
+  exclude: globListSchema.default([]),
 });
 export type SourceScanConfig = z.infer<typeof sourceScanConfigSchema>;
+
+/**
+ * A source's stored `config` (`collection_sources.config`, possibly written by an older version
+ * with patterns that are refused now): a PermanentJobError with the fix, so the operation fails
+ * once instead of being retried.
+ */
+export function parseStoredScanConfig(sourcePath: string, config: unknown): SourceScanConfig {
+  const parsed = sourceScanConfigSchema.safeParse(config ?? {});
+  if (parsed.success) return parsed.data;
+  throw new PermanentJobError(
+    `Source "${sourcePath}" has an unusable stored config (${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, ' ')}); ` +
+      'add the source again with valid include/exclude patterns (POST /api/v2/collections/{id}/sources replaces its config)',
+  );
+}
 
 /**
  * `index` / `append`: `{source_path, config?: {recursive, include, exclude}}` — the request body of
@@ -28,8 +54,8 @@ const indexConfigSchema = z
     source_id: z.number().int().positive().optional(),
     config: sourceScanConfigSchema.partial().optional(),
     recursive: z.boolean().optional(),
-    include: z.array(z.string().min(1)).optional(),
-    exclude: z.array(z.string().min(1)).optional(),
+    include: globListSchema.optional(),
+    exclude: globListSchema.optional(),
   })
   .transform((raw) => ({
     source_path: raw.source_path,

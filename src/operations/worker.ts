@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
 import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { isTransientDatabaseError } from '../db/pg-errors.js';
@@ -244,7 +245,8 @@ class QueueWorker implements RunningWorker {
       try {
         ctx = this.contextFor(operation, interruptFlag, parseOperationConfig(operation.type, operation.config));
       } catch (err) {
-        throw new PermanentJobError(`Invalid ${operation.type} operation config: ${(err as Error).message}`, { cause: err });
+        const reason = err instanceof z.ZodError ? z.prettifyError(err).replace(/\s*\n\s*/g, ' ') : (err as Error).message;
+        throw new PermanentJobError(`Invalid ${operation.type} operation config: ${reason}`, { cause: err });
       }
       log.info('operation started');
       await ctx.publish('operation_started', 'processing');
