@@ -88,7 +88,7 @@ describe('content route under file swap races', () => {
     fs.copyFileSync(path.join(dir, '.variant-file'), target);
     const doc = await insertDocument(target);
 
-    const swapper = startPathSwapper('link', target, [path.join(dir, '.variant-link'), path.join(dir, '.variant-file')]);
+    const swapper = await startPathSwapper('link', target, [path.join(dir, '.variant-link'), path.join(dir, '.variant-file')]);
     const tally = await hammer(doc.id, 400).finally(() => swapper.stop());
     expect(tally.outside, JSON.stringify(tally)).toBe(0);
     expect(tally.other, JSON.stringify(tally)).toEqual([]);
@@ -104,7 +104,7 @@ describe('content route under file swap races', () => {
     const doc = await insertDocument(path.join(target, 'doc.txt'));
     fs.renameSync(target, path.join(dir, '.variant-dir'));
 
-    const swapper = startPathSwapper('rename', target, [path.join(dir, '.variant-dir'), path.join(dir, '.variant-link')]);
+    const swapper = await startPathSwapper('rename', target, [path.join(dir, '.variant-dir'), path.join(dir, '.variant-link')]);
     let swaps = 0;
     const tally = await hammer(doc.id, 400).finally(async () => (swaps = await swapper.stop()));
     expect(swaps).toBeGreaterThan(0);
@@ -134,7 +134,7 @@ describe('content route under file swap races', () => {
     fs.copyFileSync(path.join(dir, '.variant-file'), target);
     const doc = await insertDocument(target);
 
-    const swapper = startPathSwapper('link', target, [path.join(dir, '.variant-fifo'), path.join(dir, '.variant-file')]);
+    const swapper = await startPathSwapper('link', target, [path.join(dir, '.variant-fifo'), path.join(dir, '.variant-file')]);
     const statuses = new Set<number>();
     try {
       for (let round = 0; round < 100; round++) {
