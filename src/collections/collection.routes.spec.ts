@@ -285,7 +285,7 @@ describe('sources', () => {
       path.join(link, 'folder'),
       path.join(link, 'missing'),
     ];
-    const answers = [];
+    const answers: { status: number; body: unknown }[] = [];
     for (const sourcePath of probes) {
       const res = await call(t.app, owner, { method: 'POST', url: `/api/v2/collections/${c.id}/sources`, payload: { source_path: sourcePath } });
       answers.push({ status: res.status, body: res.body });
