@@ -40,7 +40,12 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
     await prepareEmbeddingColumn(ctx, collection, embedder);
 
     const scanStart = performance.now();
-    const scanned = await scanSource(source.source_path, { ...scan, documentRoots: ctx.app.documentRoots, maxFileSizeBytes: ctx.app.maxFileSizeBytes, allowDotPaths: ctx.app.allowDotPaths });
+    const scanned = await scanSource(source.source_path, {
+      ...scan,
+      documentRoots: ctx.app.documentRoots,
+      maxFileSizeBytes: ctx.app.maxFileSizeBytes,
+      allowDotPaths: ctx.app.allowDotPaths,
+    });
     ctx.addMetric('scan_ms', performance.now() - scanStart);
 
     const fingerprints = await inUnitOfWork(ctx.database, (tx) => repositoriesFor(tx).documents.listFingerprints(collection.id), { readOnly: true });
