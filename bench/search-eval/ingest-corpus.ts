@@ -54,7 +54,7 @@ export async function ingestCorpus(
     });
     for (const doc of prepared) {
       if (!doc.ok) continue;
-      const { text } = await extractText(doc.input.path, { maxBytes: MAX_BYTES });
+      const { text } = await extractText(doc.input.path, { maxBytes: MAX_BYTES, documentRoots: [dir] });
       options.baseline.add(path.basename(doc.input.path), text);
     }
     await inUnitOfWork(database, async (tx) => {

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
+import { SOURCE_PATH_NOT_ALLOWED } from '../document-roots/document-roots.js';
 import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
 import { makeDocument } from '../../test/support/fixtures.js';
 import { uniqueName } from '../../test/support/test-databases.js';
@@ -250,15 +251,73 @@ describe('sources', () => {
     const link = path.join(t.documentRoot, uniqueName('escape'));
     fs.symlinkSync(outside, link);
     const file = path.join(folder(), 'a.txt');
+    const add = (user: TestUser, collectionId: string, sourcePath: string) =>
+      call(t.app, user, { method: 'POST', url: `/api/v2/collections/${collectionId}/sources`, payload: { source_path: sourcePath } });
     const cases = [outside, 'relative/path', `${t.documentRoot}/../${path.basename(outside)}`, file, path.join(t.documentRoot, 'missing-dir'), link, '/etc'];
     for (const sourcePath of cases) {
-      const res = await call(t.app, owner, { method: 'POST', url: `/api/v2/collections/${c.id}/sources`, payload: { source_path: sourcePath } });
+      const res = await add(owner, c.id, sourcePath);
       expect(res.status, sourcePath).toBe(400);
       expect(res.body.code).toBe('bad_request');
-      expect(res.body.detail).toContain(t.documentRoot);
+      // A non-admin is never shown the configured roots (issue 15 item 6).
+      expect(res.body.detail, sourcePath).not.toMatch(/Allowed document roots|SEMANTIK_DOCUMENT_ROOTS/);
     }
+    // Lexical problems and a file *inside* the roots get a precise answer; the rest one answer.
+    expect((await add(owner, c.id, 'relative/path')).body.detail).toMatch(/must be an absolute path/);
+    expect((await add(owner, c.id, `${t.documentRoot}/../x`)).body.detail).toMatch(/"\.\."/);
+    expect((await add(owner, c.id, file)).body.detail).toMatch(/is not a folder \(index the folder that contains it\)/);
+    for (const sourcePath of [outside, path.join(t.documentRoot, 'missing-dir'), link, '/etc']) {
+      expect((await add(owner, c.id, sourcePath)).body.detail, sourcePath).toBe(SOURCE_PATH_NOT_ALLOWED);
+    }
+    // The admin sees the precise reason and the roots.
+    const adminCollection = await createCollectionVia(t.app, alice);
+    const forAdmin = await add(alice, adminCollection.id, outside);
+    expect(forAdmin.status).toBe(400);
+    expect(forAdmin.body.detail).toMatch(/outside the allowed document roots/);
+    expect(forAdmin.body.detail).toContain(t.documentRoot);
+    expect((await add(alice, adminCollection.id, path.join(t.documentRoot, 'missing-dir'))).body.detail).toMatch(/does not exist/);
     expect(await repos((r) => r.sources.listByCollection(c.id))).toEqual([]);
     fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('a non-admin gets the same refusal for an outside file, an outside folder and an outside missing path (no existence oracle)', async () => {
+    const c = await createCollectionVia(t.app, owner);
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'semantik-outside-'));
+    fs.writeFileSync(path.join(outside, 'secret.txt'), 'secret');
+    fs.mkdirSync(path.join(outside, 'folder'));
+    // Through an in-root symlink too: its target's children must not be probeable either.
+    const link = path.join(t.documentRoot, uniqueName('escape'));
+    fs.symlinkSync(outside, link);
+    const probes = [
+      path.join(outside, 'secret.txt'),
+      path.join(outside, 'folder'),
+      path.join(outside, 'missing'),
+      path.join(link, 'secret.txt'),
+      path.join(link, 'folder'),
+      path.join(link, 'missing'),
+    ];
+    const answers: { status: number; body: unknown }[] = [];
+    for (const sourcePath of probes) {
+      const res = await call(t.app, owner, { method: 'POST', url: `/api/v2/collections/${c.id}/sources`, payload: { source_path: sourcePath } });
+      answers.push({ status: res.status, body: res.body });
+    }
+    expect(answers.every((a) => JSON.stringify(a) === JSON.stringify(answers[0])), JSON.stringify(answers, null, 1)).toBe(true);
+    expect(answers[0]).toEqual({ status: 400, body: { code: 'bad_request', detail: SOURCE_PATH_NOT_ALLOWED } });
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('refuses a source under a dot-folder (SEMANTIK_ALLOW_DOT_PATHS unset), also through a symlink', async () => {
+    const c = await createCollectionVia(t.app, owner);
+    const hidden = path.join(t.documentRoot, uniqueName('.ssh'));
+    fs.mkdirSync(path.join(hidden, 'keys'), { recursive: true });
+    fs.writeFileSync(path.join(hidden, 'keys', 'id_ed25519'), 'PRIVATE KEY');
+    const link = path.join(t.documentRoot, uniqueName('innocent'));
+    fs.symlinkSync(hidden, link);
+    for (const sourcePath of [hidden, path.join(hidden, 'keys'), link]) {
+      const res = await call(t.app, owner, { method: 'POST', url: `/api/v2/collections/${c.id}/sources`, payload: { source_path: sourcePath } });
+      expect(res.status, sourcePath).toBe(400);
+      expect(res.body.detail, sourcePath).toMatch(/dot-folder .*SEMANTIK_ALLOW_DOT_PATHS=true/);
+    }
+    expect(await repos((r) => r.sources.listByCollection(c.id))).toEqual([]);
   });
 
   it('first source → index operation; while it is active a second add is 409 and leaves no source row; later adds are append', async () => {

@@ -20,7 +20,7 @@ import {
   updateCollection,
   type CollectionContext,
 } from './collection.service.js';
-import { resolveSourcePath } from './source-path.validator.js';
+import { resolveSourcePath, type SourcePathOptions } from '../document-roots/document-roots.js';
 
 const name = z.string().trim().min(1).max(128);
 const description = z.string().max(2000).nullish();
@@ -71,6 +71,11 @@ const operationsQuery = z.object({
   status: csvEnum(OPERATION_STATUSES as [OperationStatus, ...OperationStatus[]]).optional(),
   type: csvEnum(OPERATION_TYPES as [OperationType, ...OperationType[]]).optional(),
 });
+
+/** Only admins are told why a path outside the roots was refused, and which roots exist. */
+function sourcePathOptions(request: FastifyRequest): SourcePathOptions {
+  return { allowDotPaths: request.server.deps.config.allowDotPaths, revealDetails: request.principal?.user.is_superuser === true };
+}
 
 function context(scope: AuthenticatedScope, request: FastifyRequest): CollectionContext {
   return {
@@ -127,7 +132,7 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
     { schema: { tags, summary: 'Add a folder and index it (202 + index/append operation)', params: idParams, body: sourceBody } },
     async (request, reply) => {
       // Path checks touch the file system: done before the transaction opens.
-      const realPath = await resolveSourcePath(request.body.source_path, request.server.deps.config.documentRoots);
+      const realPath = await resolveSourcePath(request.body.source_path, request.server.deps.config.documentRoots, sourcePathOptions(request));
       const { recursive, include, exclude } = request.body.config;
       const operation = await uow(request, (scope) => addSource(context(scope, request), request.params.id, { realPath, recursive, include, exclude }));
       return reply.code(202).send(toOperationJson(operation));
@@ -146,7 +151,7 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
     },
     async (request, reply) => {
       const given = request.query.source_path;
-      const real = await resolveSourcePath(given, request.server.deps.config.documentRoots).catch(() => undefined);
+      const real = await resolveSourcePath(given, request.server.deps.config.documentRoots, sourcePathOptions(request)).catch(() => undefined);
       const operation = await uow(request, (scope) => removeSource(context(scope, request), request.params.id, real ? [given, real] : [given]));
       return reply.code(202).send(toOperationJson(operation));
     },

@@ -52,6 +52,7 @@ export const configSchema = z.object({
   ACCESS_TOKEN_EXPIRE_MINUTES: positiveInt.default(30),
   REFRESH_TOKEN_EXPIRE_DAYS: positiveInt.default(7),
   SEMANTIK_DOCUMENT_ROOTS: z.string().default(os.homedir()),
+  SEMANTIK_ALLOW_DOT_PATHS: booleanFromEnv.default(false),
   DB_POOL_SIZE: positiveInt.default(20),
   DB_MAX_OVERFLOW: nonNegativeInt.default(40),
   DB_POOL_TIMEOUT: z.coerce.number().positive().default(30),
@@ -93,6 +94,8 @@ export interface AppConfig {
   accessTokenMinutes: number;
   refreshTokenDays: number;
   documentRoots: string[];
+  /** Whether dot-folders and dot-files below a document root (~/.ssh, ~/.config) may be indexed and served. */
+  allowDotPaths: boolean;
   pool: PoolConfig;
   retryAttempts: number;
   defaultEmbeddingModel: string;
@@ -136,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .map((root) => root.trim())
       .filter(Boolean)
       .map((root) => path.resolve(root)),
+    allowDotPaths: raw.SEMANTIK_ALLOW_DOT_PATHS,
     pool: {
       size: raw.DB_POOL_SIZE,
       maxOverflow: raw.DB_MAX_OVERFLOW,

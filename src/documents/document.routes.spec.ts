@@ -89,4 +89,21 @@ describe('documents routes', () => {
     expect(res.raw.body).not.toContain('secret"');
     fs.rmSync(outsideDir, { recursive: true, force: true });
   });
+  it('404 for a file under a dot-folder or a dot-file (SEMANTIK_ALLOW_DOT_PATHS unset), also through a symlink', async () => {
+    const c = await createCollectionVia(t.app, owner);
+    const hidden = path.join(t.documentRoot, uniqueName('.ssh'));
+    fs.mkdirSync(hidden);
+    fs.writeFileSync(path.join(hidden, 'id_ed25519'), 'PRIVATE KEY');
+    const link = path.join(t.documentRoot, `${uniqueName('innocent')}.txt`);
+    fs.symlinkSync(path.join(hidden, 'id_ed25519'), link);
+    const dotFile = path.join(t.documentRoot, uniqueName('.env'));
+    fs.writeFileSync(dotFile, 'PASSWORD=1');
+    for (const filePath of [path.join(hidden, 'id_ed25519'), link, dotFile]) {
+      const doc = await insertDocument(c.id, filePath);
+      const res = await call(t.app, owner, { method: 'GET', url: `/api/v2/collections/${c.id}/documents/${doc.id}/content` });
+      expect(res.status, filePath).toBe(404);
+      expect(res.body.detail).toMatch(/SEMANTIK_ALLOW_DOT_PATHS=true/);
+      expect(res.raw.body).not.toMatch(/PRIVATE KEY|PASSWORD/);
+    }
+  });
 });

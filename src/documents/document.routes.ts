@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -6,7 +5,7 @@ import { DOCUMENT_STATUSES, type DocumentStatus } from '../db/schema.js';
 import { idSchema, pageQuery } from '../http/request-schemas.js';
 import { uow } from '../http/unit-of-work.hook.js';
 import { toDocumentJson } from './document.mapper.js';
-import { getReadableDocument, listDocuments, locateDocumentFile } from './document.service.js';
+import { getReadableDocument, listDocuments, openDocumentForServing } from './document.service.js';
 
 /** Types a browser would execute as active content on our origin; served sandboxed. */
 const ACTIVE_CONTENT = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml)/i;
@@ -43,14 +42,21 @@ export const documentRoutes: FastifyPluginAsync = async (app) => {
         readOnly: true,
       });
       // The transaction is closed before any file I/O: streaming a large file must not pin a connection.
-      const file = await locateDocumentFile(document, request.server.deps.config.documentRoots);
+      const { config } = request.server.deps;
+      const file = await openDocumentForServing(document, config.documentRoots, { allowDotPaths: config.allowDotPaths });
       reply.header('Content-Type', file.mimeType);
       reply.header('Content-Length', String(file.size));
       reply.header('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(document.file_name)}`);
       reply.header('X-Content-Type-Options', 'nosniff');
       // An indexed HTML/SVG file must not run scripts with the app's origin (and its tokens).
       if (ACTIVE_CONTENT.test(file.mimeType)) reply.header('Content-Security-Policy', "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'");
-      return reply.send(createReadStream(file.realPath));
+      if (file.size === 0) {
+        await file.opened.handle.close();
+        return reply.send('');
+      }
+      // From the checked descriptor, bounded by its fstat size so Content-Length stays true if the
+      // file grows; the stream closes the handle at the end or when the client goes away.
+      return reply.send(file.opened.handle.createReadStream({ start: 0, end: file.size - 1 }));
     },
   );
 };

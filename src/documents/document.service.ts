@@ -1,7 +1,6 @@
-import fs from 'node:fs/promises';
 import { requireCollectionAccess } from '../collections/collection.access.js';
-import { isInsideDocumentRoots } from '../collections/source-path.validator.js';
 import type { Repositories } from '../db/repositories.js';
+import { DocumentFileRefusedError, openDocumentFile, type DotPathPolicy, type OpenedDocumentFile } from '../document-roots/document-roots.js';
 import type { DocumentRow, DocumentStatus } from '../db/schema.js';
 import { NotFoundError } from '../errors/domain-errors.js';
 import type { Principal } from '../http/app-deps.js';
@@ -22,27 +21,32 @@ export async function getReadableDocument(repos: Repositories, principal: Princi
 }
 
 export interface DocumentFile {
-  realPath: string;
+  /** The open descriptor to stream from (never reopen by name); closed by its stream. */
+  opened: OpenedDocumentFile;
   size: number;
   mimeType: string;
 }
 
 /**
- * Where the original bytes are, if they may still be served: the file must exist and its real path
- * must still be inside the document roots (roots can shrink, and a file can become a symlink after
- * indexing). File-system I/O: call outside the request's transaction.
+ * Opens the original bytes, if they may still be served: the opened file must be a regular file
+ * inside the document roots (roots can shrink, and a file can be swapped for a symlink or a FIFO
+ * after indexing) and, unless SEMANTIK_ALLOW_DOT_PATHS, not under a dot-folder. Every refusal is a
+ * 404. File-system I/O: call outside the request's transaction.
  */
-export async function locateDocumentFile(document: DocumentRow, roots: readonly string[]): Promise<DocumentFile> {
-  let realPath: string;
+export async function openDocumentForServing(document: DocumentRow, roots: readonly string[], policy: DotPathPolicy): Promise<DocumentFile> {
+  let opened: OpenedDocumentFile;
   try {
-    realPath = await fs.realpath(document.file_path);
-  } catch {
-    throw new NotFoundError(`The file of document ${document.id} no longer exists at ${document.file_path}`);
+    opened = await openDocumentFile(document.file_path, roots, policy);
+  } catch (err) {
+    if (!(err instanceof DocumentFileRefusedError)) throw err;
+    switch (err.reason) {
+      case 'outside_roots':
+        throw new NotFoundError(`The file of document ${document.id} is no longer inside the allowed document roots (SEMANTIK_DOCUMENT_ROOTS), so it is not served`);
+      case 'dot_path':
+        throw new NotFoundError(`The file of document ${document.id} is under a dot-folder or is a dot-file, which is not served unless SEMANTIK_ALLOW_DOT_PATHS=true`);
+      default:
+        throw new NotFoundError(`The file of document ${document.id} is no longer a readable regular file at ${document.file_path}`);
+    }
   }
-  if (!(await isInsideDocumentRoots(realPath, roots))) {
-    throw new NotFoundError(`The file of document ${document.id} is no longer inside the allowed document roots (SEMANTIK_DOCUMENT_ROOTS), so it is not served`);
-  }
-  const stat = await fs.stat(realPath);
-  if (!stat.isFile()) throw new NotFoundError(`The file of document ${document.id} no longer exists at ${document.file_path}`);
-  return { realPath, size: stat.size, mimeType: document.mime_type || 'application/octet-stream' };
+  return { opened, size: opened.stat.size, mimeType: document.mime_type || 'application/octet-stream' };
 }

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { NewChunk } from '../chunks/chunk.repository.js';
@@ -25,6 +24,8 @@ export interface PrepareOptions {
   chunkOverlap: number;
   maxFileSizeBytes: number;
   documentRoots: readonly string[];
+  /** SEMANTIK_ALLOW_DOT_PATHS; default false. */
+  allowDotPaths?: boolean;
   embedder: EmbeddingProvider;
   /** Accumulates `extract_ms` (read + extract + chunk) and `embed_ms`. */
   addMetric(name: string, value: number): void;
@@ -78,11 +79,13 @@ export async function prepareDocuments<T extends DocumentInput>(inputs: readonly
 
 async function extractOne<T extends DocumentInput>(input: T, options: PrepareOptions) {
   if (input.problem) return { input, ok: false as const, mimeType: null, error: input.problem };
-  // Re-checked right before reading: the file may have become a symlink since the scan.
-  const outside = await escapesRoots(input.path, options.documentRoots);
-  if (outside) return { input, ok: false as const, mimeType: null, error: outside };
   try {
-    const extracted = await extractText(input.path, { maxBytes: options.maxFileSizeBytes });
+    // The extractor opens through document-roots: containment is checked on the open descriptor.
+    const extracted = await extractText(input.path, {
+      maxBytes: options.maxFileSizeBytes,
+      documentRoots: options.documentRoots,
+      allowDotPaths: options.allowDotPaths ?? false,
+    });
     const chunks = chunkText(extracted.text, {
       chunkSize: options.chunkSize,
       chunkOverlap: options.chunkOverlap,
@@ -103,20 +106,6 @@ async function extractOne<T extends DocumentInput>(input: T, options: PrepareOpt
     // A parser crashing on a hostile file is still that file's problem, not the operation's.
     return { input, ok: false as const, mimeType: null, error: `extraction failed: ${(err as Error).message ?? String(err)}` };
   }
-}
-
-async function escapesRoots(filePath: string, roots: readonly string[]): Promise<string | undefined> {
-  let real: string;
-  try {
-    real = await fs.realpath(filePath);
-  } catch (err) {
-    return `unreadable: cannot read file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`;
-  }
-  for (const root of roots) {
-    const realRoot = await fs.realpath(root).catch(() => path.resolve(root));
-    if (real === realRoot || real.startsWith(realRoot.endsWith(path.sep) ? realRoot : realRoot + path.sep)) return undefined;
-  }
-  return 'refused: file resolves outside the allowed document roots (SEMANTIK_DOCUMENT_ROOTS)';
 }
 
 /** Chunk metadata stored as jsonb (offsets and page have their own columns). */

@@ -12,7 +12,8 @@ import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBa
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { chunkRowsFor, prepareDocuments } from './document.processor.js';
 import { IndexingRepository, type ProcessedDocumentRow } from './indexing.repository.js';
-import { isWithin, scanSource, type ScannedFile } from './source.scanner.js';
+import { isInside } from '../document-roots/document-roots.js';
+import { scanSource, type ScannedFile } from './source.scanner.js';
 
 /** Refused files and unreadable folders listed in operations.metadata for the UI; the counts are always exact. */
 const MAX_REFUSED_LISTED = 50;
@@ -39,7 +40,12 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
     await prepareEmbeddingColumn(ctx, collection, embedder);
 
     const scanStart = performance.now();
-    const scanned = await scanSource(source.source_path, { ...scan, documentRoots: ctx.app.documentRoots, maxFileSizeBytes: ctx.app.maxFileSizeBytes });
+    const scanned = await scanSource(source.source_path, {
+      ...scan,
+      documentRoots: ctx.app.documentRoots,
+      maxFileSizeBytes: ctx.app.maxFileSizeBytes,
+      allowDotPaths: ctx.app.allowDotPaths,
+    });
     ctx.addMetric('scan_ms', performance.now() - scanStart);
 
     const fingerprints = await inUnitOfWork(ctx.database, (tx) => repositoriesFor(tx).documents.listFingerprints(collection.id), { readOnly: true });
@@ -79,6 +85,7 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
         chunkOverlap: collection.chunk_overlap,
         maxFileSizeBytes: ctx.app.maxFileSizeBytes,
         documentRoots: ctx.app.documentRoots,
+        allowDotPaths: ctx.app.allowDotPaths,
         embedder,
         addMetric: (name, value) => ctx.addMetric(name, value),
       });
@@ -259,7 +266,7 @@ export function planChanges(files: readonly ScannedFile[], existing: readonly Do
   }
   const vanished = existing
     .filter((doc) => doc.source_id === sourceId && !scannedHashes.has(doc.content_hash) && !superseded.has(doc.id))
-    .filter((doc) => !unreadableFolders.some((folder) => isWithin(folder, doc.file_path)))
+    .filter((doc) => !unreadableFolders.some((folder) => isInside(doc.file_path, folder)))
     .map((doc) => doc.id);
   return { toProcess, relocations, vanished, unchanged };
 }

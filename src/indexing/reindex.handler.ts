@@ -129,6 +129,7 @@ async function buildGeneration(ctx: Ctx, target: ReindexTarget): Promise<void> {
         chunkOverlap: target.chunk_overlap,
         maxFileSizeBytes: ctx.app.maxFileSizeBytes,
         documentRoots: ctx.app.documentRoots,
+        allowDotPaths: ctx.app.allowDotPaths,
         embedder,
         addMetric: (name, value) => ctx.addMetric(name, value),
       },

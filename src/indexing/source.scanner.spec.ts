@@ -1,8 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../test/fixtures/document-files.js';
+import { startPathSwapper } from '../../test/fixtures/path-swapper.js';
+import { extractText } from '../ingest/extract/document.extractor.js';
+import type { ExtractionError } from '../ingest/extract/extraction.error.js';
 import { PermanentJobError } from '../operations/job.context.js';
 import { planChanges } from './index.handler.js';
 import { scanSource, type ScannedFile } from './source.scanner.js';
@@ -75,6 +79,67 @@ describe('scanSource', () => {
     await expect(scanSource('/etc', { ...defaults, documentRoots: [root] })).rejects.toThrow(PermanentJobError);
     fs.symlinkSync('/etc', path.join(root, 'etc-link'));
     await expect(scanSource(path.join(root, 'etc-link'), { ...defaults, documentRoots: [root] })).rejects.toThrow(/outside the allowed document roots/);
+  });
+});
+
+describe('scanSource under hostile file systems', () => {
+  const OUTSIDE = 'OUTSIDE SECRET bytes that must never be hashed or read\n';
+  const outsideHash = createHash('sha256').update(OUTSIDE).digest('hex');
+
+  it('refuses a source under a dot-folder, and a symlink into one, unless allowDotPaths', async () => {
+    const hidden = path.join(root, '.config', 'notes');
+    fs.mkdirSync(hidden, { recursive: true });
+    fs.writeFileSync(path.join(hidden, 'n.txt'), 'note');
+    await expect(scanSource(hidden, { ...defaults, documentRoots: [root] })).rejects.toThrow(/dot-folder \("\.config"\).*SEMANTIK_ALLOW_DOT_PATHS=true/);
+    expect(names((await scanSource(hidden, { ...defaults, documentRoots: [root], allowDotPaths: true })).files).length).toBe(1);
+    const plain = path.join(root, 'plain');
+    fs.mkdirSync(plain);
+    fs.symlinkSync(path.join(hidden, 'n.txt'), path.join(plain, 'looks-fine.txt'));
+    const scan = await scanSource(plain, { ...defaults, documentRoots: [root] });
+    expect(scan.files).toEqual([]);
+    expect(scan.refused).toEqual([{ path: path.join(plain, 'looks-fine.txt'), reason: expect.stringMatching(/dot-folder/) }]);
+  });
+
+  it('file↔symlink, file↔FIFO and folder↔symlink swaps during 40 scans and 200 reads neither hang nor read outside bytes', async () => {
+    const outside = makeTempDir('semantik-outside-');
+    fs.writeFileSync(path.join(outside, 'secret.txt'), OUTSIDE);
+    fs.writeFileSync(path.join(outside, 'doc.txt'), OUTSIDE);
+    const racing = path.join(root, 'racing');
+    fs.mkdirSync(racing);
+    fs.writeFileSync(path.join(racing, 'good.txt'), 'good');
+    fs.writeFileSync(path.join(racing, '.variant-file'), 'inside text');
+    fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(racing, '.variant-link'));
+    execFileSync('mkfifo', [path.join(racing, '.variant-fifo')]);
+    fs.mkdirSync(path.join(racing, '.variant-dir'));
+    fs.writeFileSync(path.join(racing, '.variant-dir', 'doc.txt'), 'inside text');
+    fs.symlinkSync(outside, path.join(racing, '.variant-dir-link'));
+    const swappers = [
+      await startPathSwapper('link', path.join(racing, 'swapped.txt'), [path.join(racing, '.variant-file'), path.join(racing, '.variant-link')]),
+      await startPathSwapper('link', path.join(racing, 'piped.txt'), [path.join(racing, '.variant-file'), path.join(racing, '.variant-fifo')]),
+      await startPathSwapper('rename', path.join(racing, 'sub'), [path.join(racing, '.variant-dir'), path.join(racing, '.variant-dir-link')]),
+    ];
+    const hashes = new Set<string>();
+    const texts = new Set<string>();
+    try {
+      for (let i = 0; i < 40; i++) {
+        const scan = await scanSource(racing, { ...defaults, documentRoots: [root] });
+        for (const f of scan.files) hashes.add(f.contentHash);
+      }
+      for (let i = 0; i < 200; i++) {
+        const target = ['swapped.txt', 'piped.txt', 'sub/doc.txt'][i % 3]!;
+        const text = await extractText(path.join(racing, target), { maxBytes: 1_000, documentRoots: [root] }).then(
+          (r) => r.text,
+          (err: ExtractionError) => `failed: ${err.reason}`,
+        );
+        texts.add(text);
+      }
+    } finally {
+      await Promise.all(swappers.map((s) => s.stop()));
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+    expect(hashes.has(outsideHash)).toBe(false);
+    expect([...texts].some((text) => text.includes('OUTSIDE'))).toBe(false);
+    expect([...texts].every((text) => text === 'inside text' || text.startsWith('failed: ')), [...texts].join(' | ')).toBe(true);
   });
 });
 

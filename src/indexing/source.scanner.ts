@@ -1,9 +1,17 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import {
+  DocumentFileRefusedError,
+  locateInRoots,
+  openDocumentFile,
+  type DocumentFileRefusal,
+  type DotPathPolicy,
+  type OpenedDocumentFile,
+} from '../document-roots/document-roots.js';
 import type { SourceScanConfig } from '../operations/job.registry.js';
 import { PermanentJobError } from '../operations/job.context.js';
 import { compileGlobList, GlobPatternError, type GlobMatcher } from './source-glob.js';
@@ -43,6 +51,8 @@ export interface SourceScan {
 export interface ScanOptions extends SourceScanConfig {
   documentRoots: readonly string[];
   maxFileSizeBytes: number;
+  /** SEMANTIK_ALLOW_DOT_PATHS; default false. Dot entries met by the walk are skipped either way. */
+  allowDotPaths?: boolean;
 }
 
 /** Files hashed at once: enough to keep the disk busy, few enough to bound open descriptors. */
@@ -75,40 +85,30 @@ function compileGlobs(kind: 'include' | 'exclude', patterns: readonly string[]):
   }
 }
 
-export function isWithin(root: string, candidate: string): boolean {
-  return candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
-}
-
-async function realRoots(roots: readonly string[]): Promise<string[]> {
-  const resolved = await Promise.all(roots.map((root) => fs.realpath(root).catch(() => path.resolve(root))));
-  return resolved;
-}
-
-export async function isInsideRoots(realPath: string, roots: readonly string[]): Promise<boolean> {
-  return (await realRoots(roots)).some((root) => isWithin(root, realPath));
-}
-
 /**
  * Resolves a source path and checks it against the document roots by its real path (so a symlink
- * inside a root cannot point the scan at /etc). Throws PermanentJobError with the fix.
+ * inside a root cannot point the scan at /etc) and the dot-path rule. Throws PermanentJobError with
+ * the fix; the operation's owner reads it, so the configured roots are not listed.
  */
-export async function resolveSourceRoot(sourcePath: string, documentRoots: readonly string[]): Promise<{ realPath: string; isFile: boolean }> {
+export async function resolveSourceRoot(
+  sourcePath: string,
+  documentRoots: readonly string[],
+  policy: DotPathPolicy,
+): Promise<{ realPath: string; isFile: boolean }> {
   if (!path.isAbsolute(sourcePath)) throw new PermanentJobError(`Source path "${sourcePath}" must be absolute`);
-  let realPath: string;
-  try {
-    realPath = await fs.realpath(sourcePath);
-  } catch (err) {
-    throw new PermanentJobError(`Source path "${sourcePath}" cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  const located = await locateInRoots(sourcePath, documentRoots, policy);
+  if (!located.ok) {
+    switch (located.why) {
+      case 'missing':
+        throw new PermanentJobError(`Source path "${sourcePath}" cannot be read: ${located.code}`);
+      case 'outside_roots':
+        throw new PermanentJobError(`Source path "${sourcePath}" is outside the allowed document roots; add its folder to SEMANTIK_DOCUMENT_ROOTS or move the files`);
+      case 'dot_path':
+        throw new PermanentJobError(`Source path "${sourcePath}" is under a dot-folder ("${located.segment}"); set SEMANTIK_ALLOW_DOT_PATHS=true to index hidden folders`);
+    }
   }
-  if (!(await isInsideRoots(realPath, documentRoots))) {
-    throw new PermanentJobError(
-      `Source path "${sourcePath}" is outside the allowed document roots (${documentRoots.join(':')}); ` +
-        'add its folder to SEMANTIK_DOCUMENT_ROOTS or move the files',
-    );
-  }
-  const stat = await fs.stat(realPath);
-  if (!stat.isDirectory() && !stat.isFile()) throw new PermanentJobError(`Source path "${sourcePath}" is neither a folder nor a file`);
-  return { realPath, isFile: stat.isFile() };
+  if (!located.stat.isDirectory() && !located.stat.isFile()) throw new PermanentJobError(`Source path "${sourcePath}" is neither a folder nor a file`);
+  return { realPath: located.realPath, isFile: located.stat.isFile() };
 }
 
 /**
@@ -118,8 +118,8 @@ export async function resolveSourceRoot(sourcePath: string, documentRoots: reado
  * symlink outside the document roots, and never visits a folder twice (symlink loops).
  */
 export async function scanSource(sourcePath: string, options: ScanOptions): Promise<SourceScan> {
-  const source = await resolveSourceRoot(sourcePath, options.documentRoots);
-  const roots = await realRoots(options.documentRoots);
+  const policy: DotPathPolicy = { allowDotPaths: options.allowDotPaths ?? false };
+  const source = await resolveSourceRoot(sourcePath, options.documentRoots, policy);
   const include = options.include.length > 0 ? compileGlobs('include', options.include) : () => true;
   const exclude = compileGlobs('exclude', options.exclude);
   const breathe = eventLoopBreather();
@@ -130,22 +130,27 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
   const consider = async (filePath: string, relative: string, isSymlink: boolean): Promise<'dir' | 'file' | 'skip'> => {
     let stat: Stats;
     if (isSymlink) {
-      let target: string;
-      try {
-        target = await fs.realpath(filePath);
-      } catch (err) {
+      const target = await locateInRoots(filePath, options.documentRoots, policy);
+      if (!target.ok && target.why === 'missing') {
         if (include(relative) && !exclude(relative)) {
-          candidates.push({ path: filePath, stat: undefined, problem: `cannot read file: broken symlink (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+          candidates.push({ path: filePath, stat: undefined, problem: `cannot read file: broken symlink (${target.code})` });
         }
         return 'skip';
       }
-      if (!roots.some((root) => isWithin(root, target))) {
-        refused.push({ path: filePath, reason: 'symlink resolves outside the allowed document roots (SEMANTIK_DOCUMENT_ROOTS)' });
+      if (!target.ok) {
+        const reason =
+          target.why === 'dot_path'
+            ? `symlink resolves into a dot-folder or dot-file ("${target.segment}"; SEMANTIK_ALLOW_DOT_PATHS)`
+            : 'symlink resolves outside the allowed document roots (SEMANTIK_DOCUMENT_ROOTS)';
+        refused.push({ path: filePath, reason });
         return 'skip';
       }
-      stat = await fs.stat(target);
+      stat = target.stat;
     } else {
-      stat = await fs.lstat(filePath);
+      // Gone since readdir (a racing rename): nothing to index under this name now.
+      const found = await fs.lstat(filePath).catch(() => undefined);
+      if (!found) return 'skip';
+      stat = found;
     }
     if (stat.isDirectory()) return 'dir';
     // Sockets, FIFOs and devices are skipped: reading a FIFO would block the worker forever.
@@ -171,9 +176,12 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
         const relative = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
         const kind = await consider(full, relative, entry.isSymbolicLink());
         if (kind !== 'dir' || !options.recursive || exclude(relative)) continue;
-        const real = await fs.realpath(full);
-        if (visited.has(real)) continue;
-        visited.add(real);
+        // Placed again right before descending: a folder swapped for a symlink to /etc after
+        // `consider` is not listed. (Bytes are safe regardless: every read goes through
+        // openDocumentFile; this keeps outside *names* out of the document list.)
+        const folder = await locateInRoots(full, options.documentRoots, policy);
+        if (!folder.ok || visited.has(folder.realPath)) continue;
+        visited.add(folder.realPath);
         await walk(full, relative);
       }
     };
@@ -186,7 +194,7 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
     while (next < candidates.length) {
       const index = next++;
       const candidate = candidates[index]!;
-      files[index] = await describeFile(candidate.path, candidate.stat, candidate.problem, options.maxFileSizeBytes);
+      files[index] = await describeFile(candidate, options, policy);
       await breathe();
     }
   };
@@ -194,27 +202,58 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
   return { files, refused, unreadableFolders };
 }
 
-async function describeFile(filePath: string, stat: Stats | undefined, problem: string | undefined, maxBytes: number): Promise<ScannedFile> {
+/**
+ * Refusals found while opening for the hash that the document should carry as its failure: the
+ * file changed into something that must not be read after the walk looked at it. Anything else
+ * (vanished, EACCES, grew too large) is left to the extractor, which reports the precise reason.
+ */
+const REFUSED_WHILE_HASHING = new Set<DocumentFileRefusal>(['outside_roots', 'dot_path', 'changed', 'not_regular_file']);
+
+async function describeFile(
+  candidate: { path: string; stat: Stats | undefined; problem?: string },
+  options: ScanOptions,
+  policy: DotPathPolicy,
+): Promise<ScannedFile> {
+  const { path: filePath, stat, problem } = candidate;
+  const maxBytes = options.maxFileSizeBytes;
   const size = stat?.size ?? 0;
   const modifiedAt = stat?.mtime ?? new Date(0);
-  const unhashed = () =>
-    `unhashed:${createHash('sha256').update(`${filePath}\0${size}\0${stat?.mtimeMs ?? 0}\0${stat?.ctimeMs ?? 0}`).digest('hex')}`;
-  if (problem || !stat) return { path: filePath, size, modifiedAt, contentHash: unhashed(), problem: problem ?? 'cannot read file' };
-  if (size === 0 || size > maxBytes) return { path: filePath, size, modifiedAt, contentHash: unhashed() };
+  const unhashed = (of: Stats | undefined) =>
+    `unhashed:${createHash('sha256').update(`${filePath}\0${of?.size ?? 0}\0${of?.mtimeMs ?? 0}\0${of?.ctimeMs ?? 0}`).digest('hex')}`;
+  if (problem || !stat) return { path: filePath, size, modifiedAt, contentHash: unhashed(stat), problem: problem ?? 'cannot read file' };
+  if (size === 0 || size > maxBytes) return { path: filePath, size, modifiedAt, contentHash: unhashed(stat) };
+  let opened: OpenedDocumentFile;
   try {
-    return { path: filePath, size, modifiedAt, contentHash: await sha256File(filePath) };
+    opened = await openDocumentFile(filePath, options.documentRoots, { ...policy, maxBytes });
+  } catch (err) {
+    if (err instanceof DocumentFileRefusedError && REFUSED_WHILE_HASHING.has(err.reason)) {
+      const kind = err.reason === 'outside_roots' || err.reason === 'dot_path' ? 'refused' : 'unreadable';
+      return { path: filePath, size, modifiedAt, contentHash: unhashed(stat), problem: `${kind}: ${err.message}` };
+    }
+    return { path: filePath, size, modifiedAt, contentHash: unhashed(stat) };
+  }
+  // Size and time of the descriptor actually hashed, not of the name the walk saw.
+  const described = { path: filePath, size: opened.stat.size, modifiedAt: opened.stat.mtime };
+  try {
+    if (opened.stat.size === 0) return { ...described, contentHash: unhashed(opened.stat) };
+    return { ...described, contentHash: await sha256OfOpened(opened) };
   } catch {
-    // Unreadable (permissions, vanished): the extractor reports the precise reason.
-    return { path: filePath, size, modifiedAt, contentHash: unhashed() };
+    return { ...described, contentHash: unhashed(opened.stat) };
+  } finally {
+    await opened.handle.close();
   }
 }
 
-function sha256File(filePath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(filePath)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
+/** SHA-256 of the opened descriptor's first fstat-size bytes (64 KiB reads). */
+async function sha256OfOpened(opened: OpenedDocumentFile): Promise<string> {
+  const hash = createHash('sha256');
+  const buffer = Buffer.alloc(64 * 1024);
+  let position = 0;
+  while (position < opened.stat.size) {
+    const { bytesRead } = await opened.handle.read(buffer, 0, Math.min(buffer.length, opened.stat.size - position), position);
+    if (bytesRead === 0) break;
+    hash.update(buffer.subarray(0, bytesRead));
+    position += bytesRead;
+  }
+  return hash.digest('hex');
 }

@@ -59,7 +59,7 @@ export function registerMigrateSqliteCommands(program: Command): void {
     .action((flags: { all?: boolean; json?: boolean }) =>
       withCli(async (ctx) => {
         const database = await ctx.openDatabase();
-        const result = await reindexCollections(database, ctx.config.documentRoots, { all: flags.all, defaultEmbeddingModel: ctx.config.defaultEmbeddingModel });
+        const result = await reindexCollections(database, ctx.config.documentRoots, { all: flags.all, defaultEmbeddingModel: ctx.config.defaultEmbeddingModel, allowDotPaths: ctx.config.allowDotPaths });
         if (flags.json) {
           console.log(JSON.stringify(result, null, 2));
         } else {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { resolveSourcePath } from '../collections/source-path.validator.js';
+import { resolveSourcePath } from '../document-roots/document-roots.js';
 import type { Database } from '../db/database.js';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
@@ -23,7 +23,11 @@ export interface ReindexResult {
 export async function reindexCollections(
   database: Database,
   documentRoots: readonly string[],
-  { all = false, defaultEmbeddingModel = DEFAULT_EMBEDDING_MODEL }: { all?: boolean; defaultEmbeddingModel?: string } = {},
+  {
+    all = false,
+    defaultEmbeddingModel = DEFAULT_EMBEDDING_MODEL,
+    allowDotPaths = false,
+  }: { all?: boolean; defaultEmbeddingModel?: string; allowDotPaths?: boolean } = {},
 ): Promise<ReindexResult> {
   const { rows } = await sql<{ id: string; name: string; owner_id: number; embedding_model: string; paths: string[] | null }>`
     SELECT c.id, c.name, c.owner_id, c.embedding_model, array_remove(array_agg(s.source_path ORDER BY s.id), NULL) AS paths
@@ -39,7 +43,8 @@ export async function reindexCollections(
     if (paths.length === 0) reasons.push('the collection has no source folders');
     for (const p of paths) {
       try {
-        await resolveSourcePath(p, documentRoots);
+        // The operator runs the CLI: full reasons, roots included.
+        await resolveSourcePath(p, documentRoots, { allowDotPaths, revealDetails: true });
       } catch (err) {
         reasons.push(err instanceof DomainError ? err.message : `${p}: ${(err as Error).message}`);
       }

@@ -1,7 +1,12 @@
-import fs from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
 import mammoth from 'mammoth';
-import { ExtractionError } from './extraction.error.js';
+import {
+  DocumentFileRefusedError,
+  openDocumentFile,
+  readOpenedFile,
+  type DocumentFileRefusal,
+  type OpenedDocumentFile,
+} from '../../document-roots/document-roots.js';
+import { ExtractionError, type ExtractionFailureReason } from './extraction.error.js';
 import { extractorKindFor, mimeTypeFor, UNKNOWN_MIME_TYPE } from './file-type.registry.js';
 import { firstMarkdownHeading, htmlToText } from './html.extractor.js';
 import { extractPdfText, type PageSpan } from './pdf.extractor.js';
@@ -22,6 +27,10 @@ export interface ExtractedText {
 export interface ExtractTextOptions {
   /** Files larger than this are refused before being read; from SEMANTIK_MAX_FILE_SIZE_MB. */
   maxBytes: number;
+  /** The file must be inside these (SEMANTIK_DOCUMENT_ROOTS, or the caller's narrower list). */
+  documentRoots: readonly string[];
+  /** SEMANTIK_ALLOW_DOT_PATHS; default false. */
+  allowDotPaths?: boolean;
 }
 
 /**
@@ -30,7 +39,7 @@ export interface ExtractTextOptions {
  * `reason`; nothing else is thrown for a bad file.
  */
 export async function extractText(filePath: string, options: ExtractTextOptions): Promise<ExtractedText> {
-  const bytes = await readBounded(filePath, options.maxBytes);
+  const bytes = await readBounded(filePath, options);
   const mimeType = mimeTypeFor(filePath);
   const result = await extractFromBytes(filePath, bytes, mimeType);
   if (result.text.trim() === '') {
@@ -71,27 +80,35 @@ async function extractFromBytes(filePath: string, bytes: Buffer, mimeType: strin
   }
 }
 
-/** Checks size before reading, so a 4 GB file never reaches memory. */
-async function readBounded(filePath: string, maxBytes: number): Promise<Buffer> {
-  let handle: fs.FileHandle | undefined;
+/**
+ * One open through document-roots (O_NOFOLLOW|O_NONBLOCK, fstat, containment of the opened file)
+ * and the bytes read from that descriptor: a file swapped for a FIFO or a symlink to /etc between
+ * the scan and this read is refused, never followed (test/reliability/source-read-errors.spec.ts).
+ * Size is checked on the descriptor before reading, so a 4 GB file never reaches memory.
+ */
+async function readBounded(filePath: string, options: ExtractTextOptions): Promise<Buffer> {
+  let opened: OpenedDocumentFile | undefined;
   try {
-    // O_NONBLOCK: open(2) of a FIFO would otherwise wait for a writer forever (a file swapped for a
-    // FIFO between scan and read hung a worker: test/reliability/source-read-errors.spec.ts).
-    handle = await fs.open(filePath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-    const stats = await handle.stat();
-    if (stats.isDirectory()) throw new ExtractionError('unreadable', 'cannot read file: EISDIR (it is a directory)', filePath);
-    if (!stats.isFile()) throw new ExtractionError('unreadable', 'cannot read file: not a regular file (FIFO, socket or device)', filePath);
-    const { size } = stats;
-    if (size === 0) throw new ExtractionError('empty', 'empty file', filePath);
-    if (size > maxBytes) {
-      throw new ExtractionError('too_large', `file too large: ${size} bytes > limit ${maxBytes}, raise SEMANTIK_MAX_FILE_SIZE_MB`, filePath);
-    }
-    return await handle.readFile();
+    opened = await openDocumentFile(filePath, options.documentRoots, { maxBytes: options.maxBytes, allowDotPaths: options.allowDotPaths ?? false });
+    if (opened.stat.size === 0) throw new ExtractionError('empty', 'empty file', filePath);
+    return await readOpenedFile(opened);
   } catch (err) {
     if (err instanceof ExtractionError) throw err;
+    if (err instanceof DocumentFileRefusedError) throw new ExtractionError(EXTRACTION_REASON[err.reason], err.message, filePath, { cause: err });
     const { code, message } = err as NodeJS.ErrnoException;
     throw new ExtractionError('unreadable', `cannot read file: ${code ?? 'error'} (${message})`, filePath, { cause: err });
   } finally {
-    await handle?.close();
+    await opened?.handle.close();
   }
 }
+
+const EXTRACTION_REASON: Record<DocumentFileRefusal, ExtractionFailureReason> = {
+  missing: 'unreadable',
+  unreadable: 'unreadable',
+  directory: 'unreadable',
+  not_regular_file: 'unreadable',
+  changed: 'unreadable',
+  outside_roots: 'refused',
+  dot_path: 'refused',
+  too_large: 'too_large',
+};

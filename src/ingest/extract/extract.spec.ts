@@ -47,7 +47,7 @@ afterAll(() => {
 });
 
 async function extractionError(filePath: string, maxBytes = MB): Promise<ExtractionError> {
-  const err = await extractText(filePath, { maxBytes }).then(
+  const err = await extractText(filePath, { maxBytes, documentRoots: [dir] }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -57,12 +57,12 @@ async function extractionError(filePath: string, maxBytes = MB): Promise<Extract
 
 describe('extractText', () => {
   it('reads plain text as is', async () => {
-    const result = await extractText(file('notes.txt'), { maxBytes: MB });
+    const result = await extractText(file('notes.txt'), { maxBytes: MB, documentRoots: [dir] });
     expect(result).toEqual({ text: 'Plain notes.\nSecond line.', mimeType: 'text/plain', format: 'plain' });
   });
 
   it('reads markdown with its first heading as title', async () => {
-    const result = await extractText(file('guide.md'), { maxBytes: MB });
+    const result = await extractText(file('guide.md'), { maxBytes: MB, documentRoots: [dir] });
     expect(result.format).toBe('markdown');
     expect(result.mimeType).toBe('text/markdown');
     expect(result.title).toBe('Install Guide');
@@ -70,7 +70,7 @@ describe('extractText', () => {
   });
 
   it('turns HTML into unwrapped text with markdown headings, dropping scripts, styles and hrefs', async () => {
-    const result = await extractText(file('page.html'), { maxBytes: MB });
+    const result = await extractText(file('page.html'), { maxBytes: MB, documentRoots: [dir] });
     expect(result.title).toBe('Tips & Tricks');
     expect(result.format).toBe('markdown');
     expect(result.text).toMatch(/^# Getting started$/m);
@@ -81,7 +81,7 @@ describe('extractText', () => {
   });
 
   it('extracts PDF text per page with page spans and the Info title', async () => {
-    const result = await extractText(file('report.pdf'), { maxBytes: MB });
+    const result = await extractText(file('report.pdf'), { maxBytes: MB, documentRoots: [dir] });
     expect(result.mimeType).toBe('application/pdf');
     expect(result.title).toBe('Fruit Report');
     expect(result.pages).toHaveLength(2);
@@ -93,20 +93,20 @@ describe('extractText', () => {
   });
 
   it('extracts DOCX with headings as markdown', async () => {
-    const result = await extractText(file('report.docx'), { maxBytes: MB });
+    const result = await extractText(file('report.docx'), { maxBytes: MB, documentRoots: [dir] });
     expect(result.format).toBe('markdown');
     expect(result.text).toBe('# Quarterly Report\n\nRevenue grew in every region this quarter.');
     expect(result.title).toBe('Quarterly Report');
   });
 
   it('decodes non-UTF-8 legacy text as Windows-1252', async () => {
-    const result = await extractText(file('latin1.txt'), { maxBytes: MB });
+    const result = await extractText(file('latin1.txt'), { maxBytes: MB, documentRoots: [dir] });
     expect(result.text).toBe("Un café très crème, s'il vous plaît.");
   });
 
   it('treats code and extension-less files as plain text', async () => {
-    expect((await extractText(file('main.ts'), { maxBytes: MB })).mimeType).toBe('text/typescript');
-    const makefile = await extractText(file('Makefile'), { maxBytes: MB });
+    expect((await extractText(file('main.ts'), { maxBytes: MB, documentRoots: [dir] })).mimeType).toBe('text/typescript');
+    const makefile = await extractText(file('Makefile'), { maxBytes: MB, documentRoots: [dir] });
     expect(makefile.mimeType).toBe('text/plain');
     expect(makefile.text).toContain('tsc -p .');
   });

@@ -3,6 +3,8 @@ export type ExtractionFailureReason =
   | 'empty'
   | 'too_large'
   | 'unreadable'
+  /** Outside the document roots or under a dot-folder (document-roots decides). */
+  | 'refused'
   | 'binary'
   | 'corrupt'
   | 'encrypted'
