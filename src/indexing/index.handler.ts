@@ -12,6 +12,7 @@ import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBa
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { chunkRowsFor, prepareDocuments } from './document.processor.js';
 import { IndexingRepository, type ProcessedDocumentRow } from './indexing.repository.js';
+import { collectionOwnerDocumentRoots } from './owner-document-roots.js';
 import { isWithin, scanSource, type ScannedFile } from './source.scanner.js';
 
 /** Refused files and unreadable folders listed in operations.metadata for the UI; the counts are always exact. */
@@ -39,7 +40,8 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
     await prepareEmbeddingColumn(ctx, collection, embedder);
 
     const scanStart = performance.now();
-    const scanned = await scanSource(source.source_path, { ...scan, documentRoots: ctx.app.documentRoots, maxFileSizeBytes: ctx.app.maxFileSizeBytes });
+    const documentRoots = await collectionOwnerDocumentRoots(ctx, collection.id);
+    const scanned = await scanSource(source.source_path, { ...scan, documentRoots, maxFileSizeBytes: ctx.app.maxFileSizeBytes });
     ctx.addMetric('scan_ms', performance.now() - scanStart);
 
     const fingerprints = await inUnitOfWork(ctx.database, (tx) => repositoriesFor(tx).documents.listFingerprints(collection.id), { readOnly: true });
@@ -78,7 +80,7 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
         chunkSize: collection.chunk_size,
         chunkOverlap: collection.chunk_overlap,
         maxFileSizeBytes: ctx.app.maxFileSizeBytes,
-        documentRoots: ctx.app.documentRoots,
+        documentRoots,
         embedder,
         addMetric: (name, value) => ctx.addMetric(name, value),
       });

@@ -3,6 +3,7 @@ import * as initialSchema from './20261124T0700-initial-schema.js';
 import * as sqliteImportState from './20261124T0800-sqlite-import-state.js';
 import * as chunksInlineTsvector from './20261130T1000-chunks-inline-tsvector.js';
 import * as bm25TermStats from './20261201T0900-bm25-term-stats.js';
+import * as userAdminAndRoots from './20261202T0200-user-admin-and-roots.js';
 
 /**
  * Every migration, by frozen name. A static list (not a folder scan) so the set is the same under
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '20261124T0800-sqlite-import-state': sqliteImportState,
   '20261130T1000-chunks-inline-tsvector': chunksInlineTsvector,
   '20261201T0900-bm25-term-stats': bm25TermStats,
+  '20261202T0200-user-admin-and-roots': userAdminAndRoots,
 };
