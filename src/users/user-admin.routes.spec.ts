@@ -28,7 +28,8 @@ async function createViaAdmin(body: Record<string, unknown> = {}) {
   const res = await call(t.app, admin, { method: 'POST', url: '/api/v2/admin/users', payload: { ...account, ...body } });
   expect(res.status).toBe(201);
   const tokens = (await login(account.username, account.password)).body as { access_token: string; refresh_token: string };
-  return { ...account, id: res.body.id as number, tokens, auth: { authorization: `Bearer ${tokens.access_token}` } };
+  const user: TestUser = { ...account, id: res.body.id as number, access: tokens.access_token, refresh: tokens.refresh_token, auth: { authorization: `Bearer ${tokens.access_token}` } };
+  return { ...user, email: account.email, tokens };
 }
 
 describe('registration', () => {
@@ -171,7 +172,7 @@ describe('admin user management', () => {
 
   it('deleting a user who owns collections is refused with 409 naming them; once they are gone the account goes', async () => {
     const user = await createViaAdmin({ document_roots: [t.documentRoot] });
-    const owned = await createCollectionVia(t.app, { ...user, access: user.tokens.access_token, refresh: user.tokens.refresh_token, id: user.id } as TestUser);
+    const owned = await createCollectionVia(t.app, user);
     const refused = await call(t.app, admin, { method: 'DELETE', url: `/api/v2/admin/users/${user.id}` });
     expect(refused.status).toBe(409);
     expect(refused.body.detail).toContain(owned.name);
