@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../../test/support/test-databases.js';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
+import { enqueue, silentLogger, waitForOperation } from '../../test/fixtures/operation-helpers.js';
+import { startWorker } from '../operations/worker.js';
 import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
 
 /**
@@ -87,6 +89,33 @@ describe('per-user document roots', () => {
     expect((await call(t.app, owner, { method: 'GET', url })).status).toBe(404);
     // The admin reads through the same collection with the owner's roots, not the global ones.
     expect((await call(t.app, admin, { method: 'GET', url })).status).toBe(404);
+  });
+});
+
+describe('indexing jobs', () => {
+  it("scan with the collection owner's roots: after an admin revokes the folder, the next scan fails instead of reading it", async () => {
+    const dir = folder(uniqueName('scanned'));
+    fs.writeFileSync(path.join(dir, 'a.txt'), 'alpha beta gamma '.repeat(20));
+    const owner = await registerAndLogin(t.app, 'scanned', { documentRoots: [dir] });
+    const c = await createCollectionVia(t.app, owner, { embedding_model: 'deterministic-hash-384' });
+    const worker = await startWorker({ config: t.testDb.config, database: t.testDb.database, logger: silentLogger, eventBus: t.eventBus, concurrency: 1, pollIntervalMs: 50 });
+    try {
+      const added = await addSource(owner, c.id, dir);
+      expect(added.status).toBe(202);
+      expect((await waitForOperation(t.testDb.database, added.body.id))?.status).toBe('completed');
+      const source = (await inUnitOfWork(t.testDb.database, (tx) => repositoriesFor(tx).sources.listByCollection(c.id)))[0]!;
+
+      await setRoots(owner, []);
+      fs.writeFileSync(path.join(dir, 'b.txt'), 'delta epsilon '.repeat(20));
+      const append = await enqueue(t.testDb.database, c.id, 'append', { source_id: source.id, source_path: source.source_path }, owner.id);
+      const done = await waitForOperation(t.testDb.database, append.id);
+      expect(done?.status).toBe('failed');
+      expect(done?.error_message).toMatch(/outside the allowed document roots/);
+      const files = await inUnitOfWork(t.testDb.database, (tx) => repositoriesFor(tx).documents.list({ collectionId: c.id, page: 1, perPage: 10 }));
+      expect(files.items.map((d) => d.file_name)).toEqual(['a.txt']);
+    } finally {
+      await worker.stop();
+    }
   });
 });
 

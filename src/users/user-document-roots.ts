@@ -21,19 +21,26 @@ export function configuredDocumentRoots(user: RootsUser, config: RootsConfig): s
 }
 
 /**
- * The one rule "which folders may this user's collections read": the configured roots (above),
- * each kept only if its real path (symlinks followed) lies inside a real global root — the global
- * roots can shrink after an admin granted a folder, and a granted folder can become a symlink.
- * Returns real paths. Used where sources are added, by the content route (with the collection
- * owner) and by the indexing jobs (owner again, so revoking a user's roots stops future scans).
- * File-system I/O: call outside a transaction.
+ * The one rule "which folders may this user's collections read": the configured roots (above)
+ * intersected with SEMANTIK_DOCUMENT_ROOTS, by real path (symlinks followed) — a granted folder
+ * inside a global root stays as it is; a global root inside a granted folder (the global roots were
+ * narrowed after the grant, or `/` was granted) is what remains of it. Returns real paths. Used
+ * where sources are added, by the content route (with the collection owner) and by the indexing
+ * jobs (owner again, so revoking a user's roots stops future scans). File-system I/O: call outside
+ * a transaction.
  */
 export async function allowedDocumentRoots(user: RootsUser, config: RootsConfig): Promise<string[]> {
   const configured = configuredDocumentRoots(user, config);
   if (user.is_superuser) return configured;
   const globalRoots = await realDocumentRoots(config.documentRoots);
-  const own = await realDocumentRoots(configured);
-  return own.filter((root) => globalRoots.some((globalRoot) => isInsideRoot(root, globalRoot)));
+  const allowed = new Set<string>();
+  for (const own of await realDocumentRoots(configured)) {
+    for (const globalRoot of globalRoots) {
+      if (isInsideRoot(own, globalRoot)) allowed.add(own);
+      else if (isInsideRoot(globalRoot, own)) allowed.add(globalRoot);
+    }
+  }
+  return [...allowed];
 }
 
 /** allowedDocumentRoots, refusing a user who has none with the fix in the message. */
