@@ -42,6 +42,12 @@ export class ApiKeyRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /** Deactivates every active key of a user (account disabled); returns how many. */
+  async deactivateAllForUser(userId: number): Promise<number> {
+    const result = await this.tx.updateTable('api_keys').set({ is_active: false }).where('user_id', '=', userId).where('is_active', '=', true).executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   async touchLastUsed(id: string, at: Date): Promise<void> {
     await this.tx.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
   }

@@ -7,8 +7,10 @@ import { uniqueName } from '../../test/support/test-databases.js';
 
 let t: TestApp;
 
+// Sign-up open: these tests pin the contract's register behaviour; closed registration (the
+// default) is covered in src/users/user-admin.routes.spec.ts.
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ env: { SEMANTIK_REGISTRATION: 'open' } });
 });
 afterAll(async () => {
   await t?.dispose();

@@ -3,9 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authenticate } from '../http/auth.hook.js';
 import { publicUow, uow } from '../http/unit-of-work.hook.js';
-import { createUser, toUserJson } from '../users/user.service.js';
+import { ForbiddenError, ValidationError } from '../errors/domain-errors.js';
+import { changeOwnPassword } from '../users/user-admin.service.js';
+import { registerSelf, registrationStatus, toUserJson } from '../users/user.service.js';
 import { login, logout, refresh } from './auth.service.js';
-import { hashPassword } from './password.hasher.js';
+import { hashPassword, verifyPassword } from './password.hasher.js';
 
 export const registerBody = z.object({
   username: z
@@ -22,20 +24,30 @@ export const registerBody = z.object({
 
 const loginBody = z.object({ username: z.string().min(1).max(254), password: z.string().min(1).max(1024) });
 const refreshBody = z.object({ refresh_token: z.string().min(1).max(512) });
+export const newPassword = registerBody.shape.password;
+const passwordChangeBody = z.object({ current_password: z.string().min(1).max(1024), new_password: newPassword });
 
-/** `/api/auth/*`: register, login, refresh, logout, me. */
+/** `/api/auth/*`: registration status, register, login, refresh, logout, me, password. */
 export const authRoutes: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['auth'];
 
-  r.post('/register', { schema: { tags, summary: 'Create an account (the first one becomes superuser)', body: registerBody } }, async (request, reply) => {
-    const body = request.body;
-    const hashedPassword = await hashPassword(body.password);
-    const user = await publicUow(request, ({ repos }) =>
-      createUser(repos, { username: body.username, email: body.email, fullName: body.full_name ?? null, hashedPassword }),
-    );
-    return reply.code(201).send(toUserJson(user));
-  });
+  r.get('/registration', { schema: { tags, summary: 'Whether self-service sign-up is open (always for the first account)' } }, async (request) =>
+    publicUow(request, ({ repos, deps }) => registrationStatus(repos, deps.config.registration), { readOnly: true }),
+  );
+
+  r.post(
+    '/register',
+    { schema: { tags, summary: 'Create an account: the first one (superuser) always, others only with SEMANTIK_REGISTRATION=open', body: registerBody } },
+    async (request, reply) => {
+      const body = request.body;
+      const hashedPassword = await hashPassword(body.password);
+      const user = await publicUow(request, ({ repos, deps }) =>
+        registerSelf(repos, { username: body.username, email: body.email, fullName: body.full_name ?? null, hashedPassword }, deps.config.registration),
+      );
+      return reply.code(201).send(toUserJson(user));
+    },
+  );
 
   r.post('/login', { schema: { tags, summary: 'Exchange username and password for tokens', body: loginBody } }, async (request) => {
     const { deps } = request.server;
@@ -54,6 +66,24 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
     await uow(request, ({ repos, principal }) => logout(repos, principal, request.body.refresh_token));
     return { message: 'Logged out' };
   });
+
+  r.post(
+    '/password',
+    { onRequest: authenticate, schema: { tags, summary: "Change the signed-in user's password (signs out every session)", body: passwordChangeBody } },
+    async (request, reply) => {
+      const { user, apiKeyId } = request.principal!;
+      if (apiKeyId !== undefined) throw new ForbiddenError('Changing the password needs a signed-in session, not an API key');
+      // The same budget as login: a stolen access token must not buy unlimited guesses of the password.
+      request.server.deps.loginLimiter.hit(user.username, request.ip);
+      // Verified and hashed outside the transaction (~25 ms each).
+      if (!(await verifyPassword(user.hashed_password, request.body.current_password))) {
+        throw new ValidationError('current_password is not your current password', { field: 'current_password' });
+      }
+      const hashedPassword = await hashPassword(request.body.new_password);
+      await uow(request, ({ repos }) => changeOwnPassword(repos, user.id, hashedPassword));
+      return reply.code(204).send();
+    },
+  );
 
   r.get('/me', { onRequest: authenticate, schema: { tags, summary: 'The signed-in user' } }, async (request) => toUserJson(request.principal!.user));
 };

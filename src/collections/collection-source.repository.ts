@@ -30,6 +30,29 @@ export class CollectionSourceRepository {
     return this.tx.selectFrom('collection_sources').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /**
+   * Sources of other collections at this real path, inside it or around it (same folder, a child or a
+   * parent), with the owning collection's owner and visibility — for the "folder of someone else's
+   * private collection" rule (collection.access.ts). `starts_with` rather than LIKE: paths may hold % and _.
+   */
+  listOverlappingElsewhere(realPath: string, exceptCollectionId: string): Promise<(CollectionSourceRow & { owner_id: number; is_public: boolean })[]> {
+    const asPrefix = realPath.endsWith('/') ? realPath : `${realPath}/`;
+    return this.tx
+      .selectFrom('collection_sources as s')
+      .innerJoin('collections as c', 'c.id', 's.collection_id')
+      .selectAll('s')
+      .select(['c.owner_id', 'c.is_public'])
+      .where('s.collection_id', '<>', exceptCollectionId)
+      .where((eb) =>
+        eb.or([
+          eb('s.source_path', '=', realPath),
+          eb(sql<boolean>`starts_with(s.source_path, ${asPrefix})`, '=', true),
+          eb(sql<boolean>`starts_with(${realPath}, CASE WHEN right(s.source_path, 1) = '/' THEN s.source_path ELSE s.source_path || '/' END)`, '=', true),
+        ]),
+      )
+      .execute();
+  }
+
   listByCollection(collectionId: string): Promise<CollectionSourceRow[]> {
     return this.tx.selectFrom('collection_sources').selectAll().where('collection_id', '=', collectionId).orderBy('id').execute();
   }

@@ -127,6 +127,12 @@ export class CollectionRepository {
     return row;
   }
 
+  /** Names of the collections a user owns (a user who owns any cannot be deleted). */
+  async listNamesByOwner(ownerId: number): Promise<string[]> {
+    const rows = await this.tx.selectFrom('collections').select('name').where('owner_id', '=', ownerId).orderBy('name').execute();
+    return rows.map((row) => row.name);
+  }
+
   async delete(id: string): Promise<boolean> {
     const result = await this.tx.deleteFrom('collections').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;

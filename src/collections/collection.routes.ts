@@ -8,8 +8,12 @@ import { globListSchema } from '../operations/job.registry.js';
 import { toOperationJson } from '../operations/operation.mapper.js';
 import { COLLECTION_SORT_FIELDS } from './collection.repository.js';
 import { toCollectionJson, toSourceJson } from './collection.mapper.js';
+import type { AppConfig } from '../config/config.js';
+import type { UserRow } from '../db/schema.js';
+import { requireDocumentRoots } from '../users/user-document-roots.js';
 import {
   addSource,
+  collectionOwnerForNewSource,
   createCollection,
   deleteCollection,
   getCollectionWithSources,
@@ -131,8 +135,9 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
     '/collections/:id/sources',
     { schema: { tags, summary: 'Add a folder and index it (202 + index/append operation)', params: idParams, body: sourceBody } },
     async (request, reply) => {
-      // Path checks touch the file system: done before the transaction opens.
-      const realPath = await resolveSourcePath(request.body.source_path, request.server.deps.config.documentRoots, sourcePathOptions(request));
+      const owner = await uow(request, ({ repos, principal }) => collectionOwnerForNewSource(repos, principal, request.params.id), { readOnly: true });
+      // Path checks touch the file system: done between the two transactions.
+      const realPath = await resolveNewSourcePath(request.body.source_path, request.principal!.user, owner, request.server.deps.config, sourcePathOptions(request));
       const { recursive, include, exclude } = request.body.config;
       const operation = await uow(request, (scope) => addSource(context(scope, request), request.params.id, { realPath, recursive, include, exclude }));
       return reply.code(202).send(toOperationJson(operation));
@@ -181,6 +186,16 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 };
+
+/**
+ * A new source must be inside the caller's document roots and, when someone else owns the
+ * collection, inside the owner's too (the owner's are what scans and downloads use).
+ */
+async function resolveNewSourcePath(sourcePath: string, caller: UserRow, owner: UserRow, config: AppConfig, options: SourcePathOptions): Promise<string> {
+  const realPath = await resolveSourcePath(sourcePath, await requireDocumentRoots(caller, config), options);
+  if (owner.id !== caller.id) await resolveSourcePath(realPath, await requireDocumentRoots(owner, config), options);
+  return realPath;
+}
 
 async function publishCancelled(request: FastifyRequest, operation: Parameters<typeof toOperationJson>[0]): Promise<void> {
   const json = toOperationJson(operation);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppConfig } from '../config/config.js';
 import type { Repositories } from '../db/repositories.js';
-import type { CollectionRow, CollectionSourceRow, OperationRow, OperationStatus, OperationType } from '../db/schema.js';
+import type { CollectionRow, CollectionSourceRow, OperationRow, OperationStatus, OperationType, UserRow } from '../db/schema.js';
 import type { Tx } from '../db/unit-of-work.js';
 import type { SortOrder } from '../db/pagination.js';
 import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors/domain-errors.js';
@@ -9,7 +9,7 @@ import type { Principal } from '../http/app-deps.js';
 import { keyCollectionFilter, requireKeyMayCreateCollections } from '../api-keys/api-key.scope.js';
 import { listEmbeddingModels } from '../ingest/index.js';
 import { cancelOperation, createOperation } from '../operations/operation.service.js';
-import { requireCollectionAccess } from './collection.access.js';
+import { requireCollectionAccess, requireFolderNotPrivateToOthers } from './collection.access.js';
 import type { CollectionSortField } from './collection.repository.js';
 
 /** The dimension that the initial migration already has an HNSW index for. */
@@ -202,8 +202,20 @@ export interface SourceInput {
   exclude?: string[];
 }
 
+/**
+ * Who owns a collection the caller may add sources to: its sources must lie inside the owner's
+ * document roots (the scanner and the content route read with those), checked before the transaction
+ * that adds the source because the check reads the file system.
+ */
+export async function collectionOwnerForNewSource(repos: Repositories, principal: Principal, collectionId: string): Promise<UserRow> {
+  const collection = await requireCollectionAccess(repos, principal, collectionId, 'write');
+  return collection.owner_id === principal.user.id ? principal.user : repos.users.getById(collection.owner_id);
+}
+
 export async function addSource(ctx: CollectionContext, collectionId: string, input: SourceInput): Promise<OperationRow> {
-  await requireCollectionAccess(ctx.repos, ctx.principal, collectionId, 'write');
+  const collection = await requireCollectionAccess(ctx.repos, ctx.principal, collectionId, 'write');
+  const owner = collection.owner_id === ctx.principal.user.id ? ctx.principal.user : await ctx.repos.users.getById(collection.owner_id);
+  await requireFolderNotPrivateToOthers(ctx.repos, ctx.principal, collection, owner, input.realPath);
   const existingSources = await ctx.repos.sources.listByCollection(collectionId);
   const documents = await ctx.repos.documents.list({ collectionId, page: 1, perPage: 1 });
   const sourceConfig = { recursive: input.recursive, include: input.include ?? [], exclude: input.exclude ?? [] };

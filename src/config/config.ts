@@ -53,6 +53,15 @@ export const configSchema = z.object({
   REFRESH_TOKEN_EXPIRE_DAYS: positiveInt.default(7),
   SEMANTIK_DOCUMENT_ROOTS: z.string().default(os.homedir()),
   SEMANTIK_ALLOW_DOT_PATHS: booleanFromEnv.default(false),
+  SEMANTIK_REGISTRATION: z.enum(['open', 'closed']).default('closed'),
+  SEMANTIK_USER_ROOT_TEMPLATE: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value ? value : undefined))
+    .refine((value) => value === undefined || (path.isAbsolute(value) && value.includes('{username}')), {
+      message: 'must be an absolute path containing {username}, e.g. /srv/docs/{username}',
+    }),
   DB_POOL_SIZE: positiveInt.default(20),
   DB_MAX_OVERFLOW: nonNegativeInt.default(40),
   DB_POOL_TIMEOUT: z.coerce.number().positive().default(30),
@@ -96,6 +105,10 @@ export interface AppConfig {
   documentRoots: string[];
   /** Whether dot-folders and dot-files below a document root (~/.ssh, ~/.config) may be indexed and served. */
   allowDotPaths: boolean;
+  /** `open`: anyone may create an account; `closed`: only the first account, then admins create them. */
+  registration: RawConfig['SEMANTIK_REGISTRATION'];
+  /** Default document root of a user whose own roots are not configured, `{username}` substituted. */
+  userRootTemplate: string | undefined;
   pool: PoolConfig;
   retryAttempts: number;
   defaultEmbeddingModel: string;
@@ -140,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .filter(Boolean)
       .map((root) => path.resolve(root)),
     allowDotPaths: raw.SEMANTIK_ALLOW_DOT_PATHS,
+    registration: raw.SEMANTIK_REGISTRATION,
+    userRootTemplate: raw.SEMANTIK_USER_ROOT_TEMPLATE,
     pool: {
       size: raw.DB_POOL_SIZE,
       maxOverflow: raw.DB_MAX_OVERFLOW,

@@ -38,6 +38,8 @@ export interface UsersTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   last_login: NullableTimestamp;
+  /** Folders this user may index (admin-set); null = not configured. See src/users/user-document-roots.ts. */
+  document_roots: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
 }
 
 export interface RefreshTokensTable {

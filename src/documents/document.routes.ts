@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DOCUMENT_STATUSES, type DocumentStatus } from '../db/schema.js';
 import { idSchema, pageQuery } from '../http/request-schemas.js';
 import { uow } from '../http/unit-of-work.hook.js';
+import { allowedDocumentRoots } from '../users/user-document-roots.js';
 import { toDocumentJson } from './document.mapper.js';
 import { getReadableDocument, listDocuments, openDocumentForServing } from './document.service.js';
 
@@ -38,12 +39,13 @@ export const documentRoutes: FastifyPluginAsync = async (app) => {
     '/collections/:id/documents/:doc_id/content',
     { schema: { tags, summary: 'The original file bytes with their Content-Type', params: z.object({ id: idSchema, doc_id: idSchema }) } },
     async (request, reply) => {
-      const document = await uow(request, ({ repos, principal }) => getReadableDocument(repos, principal, request.params.id, request.params.doc_id), {
+      const { document, owner } = await uow(request, ({ repos, principal }) => getReadableDocument(repos, principal, request.params.id, request.params.doc_id), {
         readOnly: true,
       });
       // The transaction is closed before any file I/O: streaming a large file must not pin a connection.
+      // The owner's roots, not the global ones: revoking an owner's folder stops its files being served.
       const { config } = request.server.deps;
-      const file = await openDocumentForServing(document, config.documentRoots, { allowDotPaths: config.allowDotPaths });
+      const file = await openDocumentForServing(document, await allowedDocumentRoots(owner, config), { allowDotPaths: config.allowDotPaths });
       reply.header('Content-Type', file.mimeType);
       reply.header('Content-Length', String(file.size));
       reply.header('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(document.file_name)}`);

@@ -1,7 +1,7 @@
 import { requireCollectionAccess } from '../collections/collection.access.js';
 import type { Repositories } from '../db/repositories.js';
 import { DocumentFileRefusedError, openDocumentFile, type DotPathPolicy, type OpenedDocumentFile } from '../document-roots/document-roots.js';
-import type { DocumentRow, DocumentStatus } from '../db/schema.js';
+import type { DocumentRow, DocumentStatus, UserRow } from '../db/schema.js';
 import { NotFoundError } from '../errors/domain-errors.js';
 import type { Principal } from '../http/app-deps.js';
 
@@ -15,9 +15,16 @@ export async function listDocuments(
   return repos.documents.list({ collectionId, page: query.page, perPage: query.perPage, status: query.status });
 }
 
-export async function getReadableDocument(repos: Repositories, principal: Principal, collectionId: string, documentId: string): Promise<DocumentRow> {
-  await requireCollectionAccess(repos, principal, collectionId, 'read');
-  return repos.documents.getInCollection(collectionId, documentId);
+/** The document and its collection's owner: the file is served only from inside the owner's document roots. */
+export async function getReadableDocument(
+  repos: Repositories,
+  principal: Principal,
+  collectionId: string,
+  documentId: string,
+): Promise<{ document: DocumentRow; owner: UserRow }> {
+  const collection = await requireCollectionAccess(repos, principal, collectionId, 'read');
+  const document = await repos.documents.getInCollection(collectionId, documentId);
+  return { document, owner: await repos.users.getById(collection.owner_id) };
 }
 
 export interface DocumentFile {

@@ -19,6 +19,7 @@ import { documentRoutes } from '../documents/document.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
 import { operationRoutes, operationSocketRoutes } from '../operations/operation.routes.js';
 import { searchRoutes } from '../search/search.routes.js';
+import { userAdminRoutes } from '../users/user-admin.routes.js';
 import type { AppDeps, AppOptions } from './app-deps.js';
 import { authenticate } from './auth.hook.js';
 import { sendError } from './error.mapper.js';
@@ -118,6 +119,7 @@ async function createApp(options: AppOptions) {
       await v2.register(operationRoutes);
       await v2.register(searchRoutes);
       await v2.register(socketTicketRoutes);
+      await v2.register(userAdminRoutes);
     },
     { prefix: '/api/v2' },
   );

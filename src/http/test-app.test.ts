@@ -9,6 +9,10 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { createServerTestDatabase, uniqueName, type TestDatabase } from '../../test/support/test-databases.js';
 import { InProcessOperationEventBus } from '../operations/operation-events.js';
 import { createLogger } from '../shared/logger.js';
+import { hashPassword } from '../auth/password.hasher.js';
+import { repositoriesFor } from '../db/repositories.js';
+import { inUnitOfWork } from '../db/unit-of-work.js';
+import { createUser } from '../users/user.service.js';
 import { buildApp } from './app.js';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
@@ -59,16 +63,33 @@ export interface TestUser {
   auth: { authorization: string };
 }
 
-export async function registerAndLogin(app: FastifyInstance, prefix = 'user'): Promise<TestUser> {
+/**
+ * A signed-in user. The first one of an app signs up through POST /api/auth/register (the README's
+ * first run: it becomes the superuser); later ones are created the way an administrator does when
+ * registration is closed (the default) — createUser, as POST /api/v2/admin/users — and granted
+ * `documentRoots` (default: the whole test document root, so they may add sources as before).
+ */
+export async function registerAndLogin(app: FastifyInstance, prefix = 'user', options: { documentRoots?: string[] | null } = {}): Promise<TestUser> {
   const username = uniqueName(prefix).replace(/[^\w.@-]/g, '_');
   const password = `pw-${username}`;
-  const registered = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { username, email: `${username}@example.test`, password } });
-  if (registered.statusCode !== 201) throw new Error(`register failed: ${registered.statusCode} ${registered.body}`);
+  const email = `${username}@example.test`;
+  const { database, config } = app.deps;
+  const isFirst = (await inUnitOfWork(database, (tx) => repositoriesFor(tx).users.count(), { readOnly: true })) === 0;
+  let id: number;
+  if (isFirst) {
+    const registered = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { username, email, password } });
+    if (registered.statusCode !== 201) throw new Error(`register failed: ${registered.statusCode} ${registered.body}`);
+    id = (registered.json() as { id: number }).id;
+  } else {
+    const hashedPassword = await hashPassword(password);
+    const documentRoots = options.documentRoots === undefined ? config.documentRoots : options.documentRoots;
+    id = (await inUnitOfWork(database, (tx) => createUser(repositoriesFor(tx), { username, email, hashedPassword, documentRoots }))).id;
+  }
   const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } });
   if (login.statusCode !== 200) throw new Error(`login failed: ${login.statusCode} ${login.body}`);
   const tokens = login.json() as { access_token: string; refresh_token: string };
   return {
-    id: (registered.json() as { id: number }).id,
+    id,
     username,
     password,
     access: tokens.access_token,

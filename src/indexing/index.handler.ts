@@ -13,6 +13,7 @@ import { markCollectionError, markCollectionProcessing, settleCollection } from 
 import { chunkRowsFor, prepareDocuments } from './document.processor.js';
 import { IndexingRepository, type ProcessedDocumentRow } from './indexing.repository.js';
 import { isInside } from '../document-roots/document-roots.js';
+import { collectionOwnerDocumentRoots } from './owner-document-roots.js';
 import { scanSource, type ScannedFile } from './source.scanner.js';
 
 /** Refused files and unreadable folders listed in operations.metadata for the UI; the counts are always exact. */
@@ -40,9 +41,10 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
     await prepareEmbeddingColumn(ctx, collection, embedder);
 
     const scanStart = performance.now();
+    const documentRoots = await collectionOwnerDocumentRoots(ctx, collection.id);
     const scanned = await scanSource(source.source_path, {
       ...scan,
-      documentRoots: ctx.app.documentRoots,
+      documentRoots,
       maxFileSizeBytes: ctx.app.maxFileSizeBytes,
       allowDotPaths: ctx.app.allowDotPaths,
     });
@@ -84,7 +86,7 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
         chunkSize: collection.chunk_size,
         chunkOverlap: collection.chunk_overlap,
         maxFileSizeBytes: ctx.app.maxFileSizeBytes,
-        documentRoots: ctx.app.documentRoots,
+        documentRoots,
         allowDotPaths: ctx.app.allowDotPaths,
         embedder,
         addMetric: (name, value) => ctx.addMetric(name, value),

@@ -5,6 +5,7 @@ import { inUnitOfWork } from '../db/unit-of-work.js';
 import { PermanentJobError, type JobContext } from '../operations/job.context.js';
 import type { JobHandler, ReindexOperationConfig } from '../operations/job.registry.js';
 import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, intoBatches } from './batching.js';
+import { collectionOwnerDocumentRoots } from './owner-document-roots.js';
 import { markCollectionProcessing, settleCollection, truncateMessage } from './collection-state.js';
 import { chunkRowsFor, prepareDocuments } from './document.processor.js';
 import { ensureVectorIndexOnce } from './index.handler.js';
@@ -118,6 +119,7 @@ async function buildGeneration(ctx: Ctx, target: ReindexTarget): Promise<void> {
   ctx.progress.failed_files = candidates.filter(failedHere).length;
 
   const embedder = ctx.embedders.get(target.embedding_model);
+  const documentRoots = await collectionOwnerDocumentRoots(ctx, collectionId);
   const limits = batchLimitsFromEnv();
   // File sizes are not re-read here; the stored size is a good enough weight for batching.
   for (const batch of intoBatches(remaining, () => 0, limits)) {
@@ -128,7 +130,7 @@ async function buildGeneration(ctx: Ctx, target: ReindexTarget): Promise<void> {
         chunkSize: target.chunk_size,
         chunkOverlap: target.chunk_overlap,
         maxFileSizeBytes: ctx.app.maxFileSizeBytes,
-        documentRoots: ctx.app.documentRoots,
+        documentRoots,
         allowDotPaths: ctx.app.allowDotPaths,
         embedder,
         addMetric: (name, value) => ctx.addMetric(name, value),

@@ -86,6 +86,28 @@ export class UserRepository {
     await sql`SELECT pg_advisory_xact_lock(hashtext('semantik.user_registration'))`.execute(this.tx);
   }
 
+  list(): Promise<UserRow[]> {
+    return this.tx.selectFrom('users').selectAll().orderBy('id').execute();
+  }
+
+  /** Active superusers other than `exceptId`: the "last active admin" rule counts these. */
+  async countOtherActiveSuperusers(exceptId: number): Promise<number> {
+    const row = await this.tx
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('is_superuser', '=', true)
+      .where('is_active', '=', true)
+      .where('id', '<>', exceptId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Refresh tokens and API keys go with the user (ON DELETE CASCADE); owned collections block it (RESTRICT). */
+  async delete(id: number): Promise<boolean> {
+    const result = await this.tx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   findFirstSuperuser(): Promise<UserRow | undefined> {
     return this.tx.selectFrom('users').selectAll().where('is_superuser', '=', true).orderBy('id').limit(1).executeTakeFirst();
   }

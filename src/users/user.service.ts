@@ -1,6 +1,6 @@
 import type { Repositories } from '../db/repositories.js';
 import type { UserRow } from '../db/schema.js';
-import { AlreadyExistsError } from '../errors/domain-errors.js';
+import { AlreadyExistsError, ForbiddenError } from '../errors/domain-errors.js';
 
 export interface UserJson {
   id: number;
@@ -34,6 +34,8 @@ export interface NewUserInput {
   hashedPassword: string;
   /** Force superuser (CLI `--superuser`); otherwise only the first user becomes one. */
   superuser?: boolean;
+  /** Folders this user may index (already checked with checkGrantedDocumentRoots); null = not configured. */
+  documentRoots?: string[] | null;
 }
 
 /**
@@ -54,5 +56,27 @@ export async function createUser(repos: Repositories, input: NewUserInput): Prom
     full_name: input.fullName ?? null,
     hashed_password: input.hashedPassword,
     is_superuser: Boolean(input.superuser) || isFirst,
+    document_roots: input.documentRoots ?? null,
   });
+}
+
+export const REGISTRATION_CLOSED =
+  'Registration is closed on this server: an administrator can create your account (Users page, or `semantik user create`), or open sign-up with SEMANTIK_REGISTRATION=open';
+
+/** What the sign-up page needs to know: whether it may offer "create account". */
+export async function registrationStatus(repos: Repositories, registration: 'open' | 'closed'): Promise<{ open: boolean; first_user: boolean }> {
+  const firstUser = (await repos.users.count()) === 0;
+  return { open: registration === 'open' || firstUser, first_user: firstUser };
+}
+
+/**
+ * Self-service sign-up (POST /api/auth/register): always allowed for the very first account (it
+ * becomes the superuser, so a fresh install works with no configuration), afterwards only when
+ * SEMANTIK_REGISTRATION=open. Decided under the registration lock, so two strangers racing an empty
+ * database cannot both get in while registration is closed.
+ */
+export async function registerSelf(repos: Repositories, input: Omit<NewUserInput, 'superuser' | 'documentRoots'>, registration: 'open' | 'closed'): Promise<UserRow> {
+  await repos.users.lockRegistration();
+  if (registration !== 'open' && (await repos.users.count()) > 0) throw new ForbiddenError(REGISTRATION_CLOSED);
+  return createUser(repos, input);
 }

@@ -1,7 +1,11 @@
 import type { Repositories } from '../../src/db/repositories.js';
 import { uniqueName } from './test-databases.js';
 
-export async function makeUser(repos: Repositories, overrides: { is_superuser?: boolean; username?: string } = {}) {
+/**
+ * `document_roots` defaults to `['/']`: intersected with SEMANTIK_DOCUMENT_ROOTS that is every
+ * global root (src/users/user-document-roots.ts), so worker tests can index their folders as before.
+ */
+export async function makeUser(repos: Repositories, overrides: { is_superuser?: boolean; username?: string; document_roots?: string[] | null } = {}) {
   const username = overrides.username ?? uniqueName('user');
   return repos.users.insert({
     username,
@@ -9,6 +13,7 @@ export async function makeUser(repos: Repositories, overrides: { is_superuser?: 
     hashed_password: 'not-a-real-hash',
     full_name: 'Test User',
     is_superuser: overrides.is_superuser ?? false,
+    document_roots: overrides.document_roots === undefined ? ['/'] : overrides.document_roots,
   });
 }
 

@@ -4,6 +4,7 @@ import * as sqliteImportState from './20261124T0800-sqlite-import-state.js';
 import * as chunksInlineTsvector from './20261130T1000-chunks-inline-tsvector.js';
 import * as bm25TermStats from './20261201T0900-bm25-term-stats.js';
 import * as collectionNamesPerOwner from './20261202T0100-collection-names-per-owner.js';
+import * as userAdminAndRoots from './20261202T0200-user-admin-and-roots.js';
 import * as sessionBoundAccessTokens from './20261202T0400-session-bound-access-tokens.js';
 
 /**
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   '20261130T1000-chunks-inline-tsvector': chunksInlineTsvector,
   '20261201T0900-bm25-term-stats': bm25TermStats,
   '20261202T0100-collection-names-per-owner': collectionNamesPerOwner,
+  '20261202T0200-user-admin-and-roots': userAdminAndRoots,
   '20261202T0400-session-bound-access-tokens': sessionBoundAccessTokens,
 };

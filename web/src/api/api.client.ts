@@ -5,7 +5,7 @@ import { tokenStore } from './token.store';
 type QueryValue = string | number | boolean | undefined | null;
 
 export interface RequestOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
   query?: Record<string, QueryValue>;
   /** Skip the bearer token and the refresh-on-401 retry (login, register, refresh). */

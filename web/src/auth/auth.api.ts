@@ -22,6 +22,23 @@ export function register(body: RegisterBody): Promise<User> {
   return request<User>('/api/auth/register', { method: 'POST', body, anonymous: true });
 }
 
+/** Whether the sign-up form may be offered: always for the first account, then only with SEMANTIK_REGISTRATION=open. */
+export interface RegistrationStatus {
+  open: boolean;
+  first_user: boolean;
+}
+
+export const registrationKeys = { status: ['auth', 'registration'] as const };
+
+export function getRegistrationStatus(): Promise<RegistrationStatus> {
+  return request<RegistrationStatus>('/api/auth/registration', { anonymous: true });
+}
+
+/** Signs every session out on success (the server revokes all refresh tokens): sign in again. */
+export function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+  return request<void>('/api/auth/password', { method: 'POST', body: { current_password: currentPassword, new_password: newPassword } });
+}
+
 export async function logout(): Promise<void> {
   const refreshToken = tokenStore.getRefreshToken();
   try {

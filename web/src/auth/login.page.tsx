@@ -1,10 +1,11 @@
+import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { ApiError, errorMessage } from '../api/api.error';
 import { Button } from '../components/button';
 import { FormError, TextField } from '../components/field';
 import { ThemeToggle } from '../components/theme';
-import { login, register } from './auth.api';
+import { getRegistrationStatus, login, register, registrationKeys } from './auth.api';
 import { useIsAuthenticated } from './session';
 
 type Mode = 'login' | 'register';
@@ -33,8 +34,11 @@ export function AuthForms({ redirectTo = '/' }: { redirectTo?: string }) {
   const [mode, setMode] = useState<Mode>('login');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [offerFirstAccount, setOfferFirstAccount] = useState(false);
   const navigate = useNavigate();
+  // Unknown (still loading, or an older server without the endpoint): offer sign-up, the server decides.
+  const registration = useQuery({ queryKey: registrationKeys.status, queryFn: getRegistrationStatus, retry: false });
+  const firstUser = registration.data?.first_user ?? false;
+  const canRegister = registration.isPending ? false : (registration.data?.open ?? true);
 
   const onLoggedIn = () => navigate(redirectTo, { replace: true });
 
@@ -47,15 +51,13 @@ export function AuthForms({ redirectTo = '/' }: { redirectTo?: string }) {
           onUsername={setUsername}
           onPassword={setPassword}
           onSuccess={onLoggedIn}
-          onFailed={(error) => setOfferFirstAccount(error instanceof ApiError && error.status === 401)}
         />
       ) : (
         <RegisterForm initialUsername={username} onSuccess={onLoggedIn} />
       )}
 
-      {mode === 'login' && offerFirstAccount && (
-        // The API cannot say whether any account exists, so after a refused login we offer the
-        // first-run path: on a fresh install the first registered user becomes the administrator.
+      {mode === 'login' && firstUser && (
+        // A fresh install: the first registered user becomes the administrator.
         <div data-testid="first-run-offer" className="mt-4 rounded-md bg-indigo-50 p-3 text-sm text-indigo-900 dark:bg-indigo-950 dark:text-indigo-100">
           <p>Fresh installation with no accounts yet? The first account becomes the administrator.</p>
           <Button variant="secondary" size="sm" className="mt-2" data-testid="create-admin-account" onClick={() => setMode('register')}>
@@ -65,13 +67,15 @@ export function AuthForms({ redirectTo = '/' }: { redirectTo?: string }) {
       )}
 
       <p className="mt-5 text-center text-sm text-slate-600 dark:text-slate-400">
-        {mode === 'login' ? (
+        {mode === 'login' && canRegister ? (
           <>
             No account?{' '}
             <button type="button" data-testid="show-register" className="font-medium text-indigo-600 underline dark:text-indigo-400" onClick={() => setMode('register')}>
               Create one
             </button>
           </>
+        ) : mode === 'login' ? (
+          registration.data && <span data-testid="registration-closed">No account? An administrator creates accounts on this server.</span>
         ) : (
           <>
             Already registered?{' '}
@@ -91,10 +95,9 @@ interface LoginFormProps {
   onUsername: (value: string) => void;
   onPassword: (value: string) => void;
   onSuccess: () => void;
-  onFailed: (error: unknown) => void;
 }
 
-function LoginForm({ username, password, onUsername, onPassword, onSuccess, onFailed }: LoginFormProps) {
+function LoginForm({ username, password, onUsername, onPassword, onSuccess }: LoginFormProps) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -107,7 +110,6 @@ function LoginForm({ username, password, onUsername, onPassword, onSuccess, onFa
       onSuccess();
     } catch (caught) {
       setError(errorMessage(caught));
-      onFailed(caught);
     } finally {
       setBusy(false);
     }

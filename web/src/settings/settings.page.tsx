@@ -1,6 +1,8 @@
 import { useCurrentUser } from '../auth/session';
 import { formatDate } from '../components/format';
+import { UsersPanel } from '../users/users.panel';
 import { ApiKeysPanel } from './api-keys.panel';
+import { ChangePasswordForm } from './password.form';
 
 export function SettingsPage() {
   const me = useCurrentUser();
@@ -24,6 +26,13 @@ export function SettingsPage() {
           </dl>
         </section>
       )}
+      <section aria-labelledby="password-title" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+        <h2 id="password-title" className="mb-1 font-semibold">
+          Password
+        </h2>
+        <p className="mb-4 text-sm text-slate-600 dark:text-slate-400">Changing it signs you out everywhere.</p>
+        <ChangePasswordForm />
+      </section>
       <section aria-labelledby="api-keys-title" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
         <h2 id="api-keys-title" className="mb-1 font-semibold">
           API keys
@@ -33,6 +42,17 @@ export function SettingsPage() {
         </p>
         <ApiKeysPanel />
       </section>
+      {me.data?.is_superuser && (
+        <section aria-labelledby="users-title" className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+          <h2 id="users-title" className="mb-1 font-semibold">
+            Users
+          </h2>
+          <p className="mb-4 text-sm text-slate-600 dark:text-slate-400">
+            Create accounts, disable or delete them, reset passwords, and choose which document folders each user may index.
+          </p>
+          <UsersPanel />
+        </section>
+      )}
     </div>
   );
 }
