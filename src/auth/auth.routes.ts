@@ -3,11 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authenticate } from '../http/auth.hook.js';
 import { publicUow, uow } from '../http/unit-of-work.hook.js';
-import { ForbiddenError, ValidationError } from '../errors/domain-errors.js';
+import { ValidationError } from '../errors/domain-errors.js';
 import { changeOwnPassword } from '../users/user-admin.service.js';
 import { registerSelf, registrationStatus, toUserJson } from '../users/user.service.js';
 import { login, logout, refresh } from './auth.service.js';
 import { hashPassword, verifyPassword } from './password.hasher.js';
+import { requireInteractiveSession } from './session.guard.js';
 
 export const registerBody = z.object({
   username: z
@@ -71,8 +72,7 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
     '/password',
     { onRequest: authenticate, schema: { tags, summary: "Change the signed-in user's password (signs out every session)", body: passwordChangeBody } },
     async (request, reply) => {
-      const { user, apiKeyId } = request.principal!;
-      if (apiKeyId !== undefined) throw new ForbiddenError('Changing the password needs a signed-in session, not an API key');
+      const { user } = requireInteractiveSession(request.principal, 'Changing the password');
       // The same budget as login: a stolen access token must not buy unlimited guesses of the password.
       request.server.deps.loginLimiter.hit(user.username, request.ip);
       // Verified and hashed outside the transaction (~25 ms each).

@@ -31,6 +31,15 @@ export class CollectionSourceRepository {
   }
 
   /**
+   * Serialises "may this folder be added?" decisions until the transaction ends: two users adding
+   * the same private folder at once must not both pass the overlap check before either has written.
+   * Source adds are rare (a few per user per day), so one install-wide lock costs nothing.
+   */
+  async lockFolderClaims(): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(hashtext('semantik.source_folder_claims'))`.execute(this.tx);
+  }
+
+  /**
    * Sources of other collections at this real path, inside it or around it (same folder, a child or a
    * parent), with the owning collection's owner and visibility — for the "folder of someone else's
    * private collection" rule (collection.access.ts). `starts_with` rather than LIKE: paths may hold % and _.

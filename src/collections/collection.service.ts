@@ -215,6 +215,7 @@ export async function collectionOwnerForNewSource(repos: Repositories, principal
 export async function addSource(ctx: CollectionContext, collectionId: string, input: SourceInput): Promise<OperationRow> {
   const collection = await requireCollectionAccess(ctx.repos, ctx.principal, collectionId, 'write');
   const owner = collection.owner_id === ctx.principal.user.id ? ctx.principal.user : await ctx.repos.users.getById(collection.owner_id);
+  await ctx.repos.sources.lockFolderClaims();
   await requireFolderNotPrivateToOthers(ctx.repos, ctx.principal, collection, owner, input.realPath);
   const existingSources = await ctx.repos.sources.listByCollection(collectionId);
   const documents = await ctx.repos.documents.list({ collectionId, page: 1, perPage: 1 });

@@ -82,6 +82,21 @@ describe('admin user management', () => {
     expect((await call(t.app, undefined, { method: 'GET', url: '/api/v2/admin/users' })).status).toBe(401);
   });
 
+  it("needs a signed-in session: even a superuser's API key cannot administer accounts", async () => {
+    const key = await call(t.app, admin, { method: 'POST', url: '/api/v2/api-keys', payload: { name: 'admin-script' } });
+    expect(key.status).toBe(201);
+    const viaKey = (attempt: { method: 'GET' | 'POST'; url: string; payload?: Record<string, unknown> }) =>
+      call(t.app, undefined, { ...attempt, headers: { 'x-api-key': key.body.key } });
+    const listed = await viaKey({ method: 'GET', url: '/api/v2/admin/users' });
+    expect(listed.status).toBe(403);
+    expect(listed.body.detail).toMatch(/signed-in session/);
+    const account = fresh('minted');
+    expect((await viaKey({ method: 'POST', url: '/api/v2/admin/users', payload: { ...account, is_superuser: true } })).status).toBe(403);
+    expect((await login(account.username, account.password)).status).toBe(401);
+    // The same key still reads what its user may read.
+    expect((await viaKey({ method: 'GET', url: '/api/v2/collections' })).status).toBe(200);
+  });
+
   it('lists, creates (with document roots inside SEMANTIK_DOCUMENT_ROOTS only) and edits accounts', async () => {
     const outside = await call(t.app, admin, { method: 'POST', url: '/api/v2/admin/users', payload: { ...fresh('out'), document_roots: ['/etc'] } });
     expect(outside.status).toBe(422);

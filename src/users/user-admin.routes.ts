@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { newPassword, registerBody } from '../auth/auth.routes.js';
 import { hashPassword } from '../auth/password.hasher.js';
+import { interactiveSessionOnly } from '../auth/session.guard.js';
 import { uow } from '../http/unit-of-work.hook.js';
 import { checkGrantedDocumentRoots } from './user-document-roots.js';
 import { deleteUserAsAdmin, requireSuperuser, resetPasswordAsAdmin, toAdminUserJson, updateUserAsAdmin } from './user-admin.service.js';
@@ -29,6 +30,8 @@ export const userAdminRoutes: FastifyPluginAsync = async (app) => {
   const tags = ['admin'];
   // Runs after the /api/v2 authentication hook and before body parsing: no hashing for non-admins.
   app.addHook('onRequest', async (request) => requireSuperuser(request.principal!.user));
+  // Even a superuser's API key may not administer accounts: a leaked key must not mint accounts or reset passwords.
+  app.addHook('onRequest', interactiveSessionOnly('Administering users'));
 
   r.get('/admin/users', { schema: { tags, summary: 'Every account, with its document roots' } }, async (request) => {
     const rows = await uow(request, ({ repos }) => repos.users.list(), { readOnly: true });
