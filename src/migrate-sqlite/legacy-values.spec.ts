@@ -130,13 +130,14 @@ describe('migrate-sqlite: a collections-era file built like a real install', () 
         db.prepare(`UPDATE ${table} SET ${col} = ? WHERE rowid = (SELECT min(rowid) FROM ${table})`).run(value);
       });
       const target = await freshTarget();
-      const report = await migrateSqlite({ source: file, database: target.database, skipOrphans: true });
+      // One row per batch: the tables before the bad row are committed by the single pass, and undone.
+      const report = await migrateSqlite({ source: file, database: target.database, skipOrphans: true, batchSize: 1 });
       expect(report.exitCode).toBe(1);
       expect(report.runId).toBeNull();
       const fatal = report.problems.filter((p) => p.kind !== 'orphan');
       expect(fatal).toEqual([expect.objectContaining({ kind: 'unknown-enum', table, column: col })]);
       expect(fatal[0]!.message).toContain(JSON.stringify(value));
-      for (const t of ['users', 'collections', 'documents', 'sqlite_import_runs']) expect(await rowCount(target.database.db, t)).toBe(0);
+      for (const t of ['users', 'api_keys', 'collections', 'collection_sources', 'operations', 'documents', 'sqlite_import_runs']) expect(await rowCount(target.database.db, t)).toBe(0);
     });
   }
 });

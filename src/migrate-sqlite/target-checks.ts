@@ -34,6 +34,18 @@ export async function truncateTarget(db: Kysely<any>): Promise<void> {
 }
 
 /**
+ * Undoes an import that turned out to be a refusal: the target was empty when it started (or held
+ * only this file's interrupted run), so emptying the imported tables and dropping the run's row
+ * leaves it exactly as before. One transaction.
+ */
+export async function discardImport(db: Kysely<any>, runId: number): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await sql`TRUNCATE ${sql.join(IMPORT_TARGET_TABLES.map((t) => sql.table(t)))} CASCADE`.execute(tx);
+    await sql`DELETE FROM sqlite_import_runs WHERE id = ${runId}`.execute(tx);
+  });
+}
+
+/**
  * Re-checks every single-column foreign key among the imported tables with an anti-join, and that
  * no constraint is left NOT VALID. PostgreSQL enforced them during COPY already; this is the
  * independent check the verification report states, cheap (hash anti-joins, < 1 s for 200k rows).
