@@ -69,10 +69,33 @@ const PERMISSIONS = ['read', 'write', 'admin'] as const;
 export const INTERRUPTED_OPERATION_MESSAGE =
   'Interrupted: this operation was still queued or running in the legacy install, whose task queue no longer exists; imported as cancelled (original status in metadata.legacy.status). Reindex the collection to rebuild it.';
 
+/** Rows per SQLite read in scanTable. */
+const SCAN_PAGE_ROWS = 2_000;
+
+/**
+ * Rows with rowid > afterKey, in rowid order, as objects keyed by column name. Read in pages of raw
+ * arrays: better-sqlite3 builds a row object per row natively, which on the bench file's documents
+ * table took 1.2–2.5 s of a 300k-row scan vs 0.9 s for raw pages plus this loop. Pages also mean no
+ * statement stays open across the COPY's awaits.
+ */
 export function* scanTable(source: SqliteSource, table: string, afterKey: number): Generator<Row> {
   if (!source.hasTable(table)) return;
-  const stmt = source.db.prepare(`SELECT rowid AS __rowid, * FROM "${table.replace(/"/g, '""')}" WHERE rowid > ? ORDER BY rowid`);
-  yield* stmt.iterate(afterKey) as IterableIterator<Row>;
+  const stmt = source.db.prepare(`SELECT rowid AS __rowid, * FROM "${table.replace(/"/g, '""')}" WHERE rowid > ? ORDER BY rowid LIMIT ${SCAN_PAGE_ROWS}`).raw(true);
+  // A `__proto__` column (never one of ours) would set the prototype instead of a key: left out.
+  const names = stmt.columns().map((c) => (c.name === '__proto__' ? undefined : c.name));
+  for (let last = afterKey; ; ) {
+    const page = stmt.all(last) as unknown[][];
+    for (const values of page) {
+      const row = {} as Row;
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i];
+        if (name !== undefined) (row as Record<string, unknown>)[name] = values[i];
+      }
+      yield row;
+    }
+    if (page.length < SCAN_PAGE_ROWS) return;
+    last = page[page.length - 1]![0] as number;
+  }
 }
 
 export function buildCollectionsEraPlan(

@@ -4,6 +4,7 @@ import { copyTextValue, makeCopyQuery } from '../db/drivers/copy-payload.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import type { ColumnSpec } from './checksum.js';
 import type { ProducedRow, TableJob } from './import-plan.js';
+import { dropForBulkLoad, restoreDeferred } from './deferred-constraints.js';
 import { ImportRunRepository, type TableProgress } from './import-run.repository.js';
 import { float8Text } from './value-converters.js';
 
@@ -44,6 +45,8 @@ export interface StreamOptions {
   /** False once the run has become a refusal: the rest is still read and checked, not written. */
   writing: () => boolean;
   onRows: (rowsDoneInTable: number) => void;
+  /** Drop secondary indexes and foreign keys for the copy, rebuild them with the last batch. */
+  bulkLoad: boolean;
 }
 
 /**
@@ -66,6 +69,13 @@ export async function streamTable(database: Database, runId: number, job: TableJ
   try {
     let next = iterator.next();
     for (; !next.done && (state.done || next.value.key <= state.lastKey); next = iterator.next()) options.onRow(next.value);
+    if (options.bulkLoad && !state.done && state.rows === 0 && !state.deferred && !next.done && options.writing()) {
+      state = await inUnitOfWork(database, async (tx) => {
+        const progress: TableProgress = { ...state, deferred: await dropForBulkLoad(tx, job.table) };
+        await new ImportRunRepository(tx).updateProgress(runId, job.table, progress);
+        return progress;
+      });
+    }
 
     while (!state.done && options.writing()) {
       const batch = { rows: 0, bytes: 0, lastKey: state.lastKey };
@@ -96,7 +106,10 @@ export async function streamTable(database: Database, runId: number, job: TableJ
         database,
         async (tx) => {
           if (!next.done) await tx.executeQuery(makeCopyQuery(statement, { lines: lines() }));
-          const progress = { lastKey: batch.lastKey, rows: base + batch.rows, done: next.done === true };
+          const done = next.done === true;
+          // The rebuild commits with the last batch: a table is never "done" without its indexes.
+          if (done && state.deferred) await restoreDeferred(tx, job.table, state.deferred);
+          const progress: TableProgress = { lastKey: batch.lastKey, rows: base + batch.rows, done, ...(state.deferred && !done ? { deferred: state.deferred } : {}) };
           await new ImportRunRepository(tx).updateProgress(runId, job.table, progress);
           return progress;
         },

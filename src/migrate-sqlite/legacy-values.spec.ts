@@ -2,7 +2,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createJobsEraFile, JOB_IDS, writeJobsEraScenario } from '../../test/support/legacy-jobs-era-fixtures.js';
-import { createCollectionsEraFile, EDGE_IDS, REAL_INSTALL, writeEdgeCaseRows, writeRealInstallRows, type LegacyDb } from '../../test/support/legacy-sqlite-fixtures.js';
+import { createCollectionsEraFile, EDGE_IDS, REAL_INSTALL, writeEdgeCaseRows, writeLargeRows, writeRealInstallRows, type LegacyDb } from '../../test/support/legacy-sqlite-fixtures.js';
 import { testWorkspace } from '../../test/support/test-databases.js';
 import { DELETED_DOCUMENT_REASON } from './collections-era.transformer.js';
 import { migrateSqlite } from './migrate-sqlite.service.js';
@@ -140,6 +140,30 @@ describe('migrate-sqlite: a collections-era file built like a real install', () 
       for (const t of ['users', 'api_keys', 'collections', 'collection_sources', 'operations', 'documents', 'sqlite_import_runs']) expect(await rowCount(target.database.db, t)).toBe(0);
     });
   }
+});
+
+describe('migrate-sqlite: a refusal found mid-table during a bulk load', () => {
+  it('undoes the rows and rebuilds the dropped indexes and foreign keys', async () => {
+    const file = collectionsFile('late-problem.db', (db) => {
+      writeLargeRows(db, 30_000, { collections: 3, metricsPerOperation: 1 });
+      db.prepare(`UPDATE documents SET status = 'ARCHIVED' WHERE rowid = (SELECT max(rowid) FROM documents)`).run();
+    });
+    const target = await freshTarget();
+    const db = target.database.db;
+    const schemaOf = async () =>
+      (await sql<{ name: string }>`
+        SELECT indexname AS name FROM pg_indexes WHERE tablename = 'documents'
+        UNION ALL SELECT conname FROM pg_constraint WHERE conrelid = 'documents'::regclass ORDER BY 1`.execute(db)).rows.map((r) => r.name);
+    const before = await schemaOf();
+    const report = await migrateSqlite({ source: file, database: target.database, batchSize: 5_000 });
+    expect(report.exitCode).toBe(1);
+    expect(report.runId).toBeNull();
+    expect(report.problems).toEqual([expect.objectContaining({ kind: 'unknown-enum', table: 'documents', column: 'status' })]);
+    // The full report still counts every row (the rest of the file was read, not written).
+    expect(report.tables.find((t) => t.table === 'documents')).toMatchObject({ sourceRows: 30_000, rows: 29_999 });
+    for (const t of ['users', 'collections', 'documents', 'sqlite_import_runs']) expect(await rowCount(db, t)).toBe(0);
+    expect(await schemaOf()).toEqual(before);
+  });
 });
 
 describe('migrate-sqlite: job-era values', () => {

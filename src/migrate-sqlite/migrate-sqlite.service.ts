@@ -4,6 +4,7 @@ import { migrateToLatest } from '../db/migrator.js';
 import { ChecksumAccumulator, targetChecksum, type TableChecksum } from './checksum.js';
 import { buildCollectionsEraPlan, REINDEX_COMMAND } from './collections-era.transformer.js';
 import { type CopyStats, resetIdentity, streamTable } from './copy-writer.js';
+import { BULK_LOAD_MIN_ROWS } from './deferred-constraints.js';
 import { detectFormat } from './format-detector.js';
 import type { ImportPlan } from './import-plan.js';
 import { ImportRunRepository, type ImportRunRow, type TableProgress } from './import-run.repository.js';
@@ -234,6 +235,7 @@ async function streamAndVerify(database: Database, state: RunState, ctx: CopyCon
         onRow: (row) => acc.add(row.values),
         writing,
         onRows: (done) => ctx.progress.tableRows(job.table, done),
+        bulkLoad: database.kind === 'server' && job.sourceRows >= BULK_LOAD_MIN_ROWS,
       });
       if (!start.done) ctx.progress.tableEnd(job.table, start.rows + stats.rows, stats.seconds);
       state.expected.set(job.table, acc.result());
