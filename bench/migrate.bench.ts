@@ -1,8 +1,9 @@
 /**
- * `npm run bench:migrate`: migrate-sqlite throughput on a large collections-era file, per table,
- * against a raw COPY of the very same rows (pre-encoded in memory, streamed with pg-copy-streams on
- * one connection into an identical empty schema) measured in the same run. Target: ≥ 60% of raw.
- * If `pgloader` is on PATH it also loads the same file and the ratio is reported.
+ * `npm run bench:migrate`: migrate-sqlite on a large collections-era file, end to end with
+ * verification, against pgloader (Debian package `pgloader`) on the same file in the same run —
+ * target: migrate-sqlite's wall time ≤ pgloader's — and per table against a raw COPY of the very same
+ * rows (pre-encoded in memory, streamed with pg-copy-streams on one connection into an identical empty
+ * schema, indexes in place) — target ≥ 90% of raw. The three run alternately each round.
  *
  * BENCH_MIGRATE_DOCUMENTS (default 300000) sets the documents table size, BENCH_MIGRATE_ROUNDS (3)
  * how often each method runs (alternately; the best rate per table counts).
@@ -104,6 +105,7 @@ async function main(): Promise<void> {
   const rawBest = new Map<string, RawResult>();
   const migrateBest = new Map<string, TableReport>();
   let totalSeconds = Infinity;
+  let loader: { seconds: number } | string = 'not run';
   for (let round = 1; round <= ROUNDS; round++) {
     console.error(`round ${round}/${ROUNDS}: raw COPY…`);
     const rawDb = await createBenchDatabase('semantik_bench_migrate_raw');
@@ -129,17 +131,26 @@ async function main(): Promise<void> {
     } finally {
       await migrateDb.drop();
     }
+    console.error(`round ${round}/${ROUNDS}: pgloader…`);
+    const loaderDb = await createBenchDatabase('semantik_bench_migrate_pgloader');
+    await loaderDb.database.close();
+    const result = pgloaderRun(file, loaderDb.url);
+    await loaderDb.drop().catch(() => {});
+    if (typeof result === 'string') loader = result;
+    else if (typeof loader === 'string' || result.seconds < loader.seconds) loader = result;
   }
-  const loaderDb = await createBenchDatabase('semantik_bench_migrate_pgloader');
-  await loaderDb.database.close();
-  const loader = pgloaderRun(file, loaderDb.url);
-  await loaderDb.drop().catch(() => {});
   const raw = rawBest;
   try {
     const lines: string[] = [];
-    lines.push('## bench:migrate — `semantik migrate-sqlite` vs raw COPY', '');
+    lines.push('## bench:migrate — `semantik migrate-sqlite` vs pgloader and raw COPY', '');
     lines.push(`Machine: ${machineLine()}. Source: collections-era SQLite file, ${fmt(sizeMb, 1)} MB, ${fmt(DOCUMENTS)} documents; target PostgreSQL at ${new URL(BENCH_ADMIN_URL).host}.`);
-    lines.push(`Migration batch size ${fmt(10_000)} rows (one transaction per batch, progress row committed with it). Best of ${ROUNDS} alternating rounds per method (shared machine).`, '');
+    lines.push(`Migration batch size ${fmt(10_000)} rows (one transaction per batch, progress row committed with it). Best of ${ROUNDS} alternating rounds per method (raw COPY, migrate-sqlite, pgloader). The machine is shared (2 cores, other agents running): compare within this run, not across runs.`, '');
+    lines.push(
+      typeof loader === 'string'
+        ? `**Wall time:** migrate-sqlite ${fmt(totalSeconds, 1)} s (verified); pgloader: ${loader}.`
+        : `**Wall time, same file, same run:** migrate-sqlite **${fmt(totalSeconds, 1)} s** (converted to this schema and verified) vs pgloader **${fmt(loader.seconds, 1)} s** (plain copy, no verification): migrate-sqlite / pgloader = ${fmt(totalSeconds / loader.seconds, 2)} (target ≤ 1).`,
+      '',
+    );
     lines.push('| table | rows | migrate rows/s | migrate MB/s | raw COPY rows/s | raw COPY MB/s | migrate / raw |');
     lines.push('|---|---:|---:|---:|---:|---:|---:|');
     let migrateRows = 0;
@@ -161,17 +172,12 @@ async function main(): Promise<void> {
     lines.push(`| **all tables** | ${fmt(migrateRows)} | ${fmt(migrateRows / migrateSeconds)} | | ${fmt(rawRows / rawSeconds)} | | **${fmt((100 * (migrateRows / migrateSeconds)) / (rawRows / rawSeconds))}%** |`);
     lines.push('');
     lines.push(
-      `Whole command: ${fmt(totalSeconds, 1)} s end to end, of which copy ${fmt(migrateSeconds, 1)} s; the rest is the analysis pass ` +
-        '(every row read, converted and checksummed before anything is written — what makes `--dry-run` exact and stops on orphans before writing), ' +
-        'fingerprinting the file, and verification (SQL checksums of every table + foreign-key anti-joins). Verified: yes.',
-    );
-    lines.push(
-      typeof loader === 'string'
-        ? `pgloader: ${loader}.`
-        : `pgloader on the same file: ${fmt(loader.seconds, 1)} s end to end (migrate-sqlite ${fmt(totalSeconds, 1)} s, ratio ${fmt(loader.seconds / totalSeconds, 2)}×; pgloader neither converts to this schema nor verifies).`,
+      `Whole command: ${fmt(totalSeconds, 1)} s end to end, of which copy ${fmt(migrateSeconds, 1)} s: one pass per table reads, converts, checksums and COPYs ` +
+        '(a problem found mid-pass stops the writing and the import is undone), large tables load without their secondary indexes and foreign keys ' +
+        '(rebuilt with the last batch), and each table\'s SQL checksum runs while the next one streams; then foreign-key anti-joins. Verified: yes.',
     );
     lines.push('', 'Tables under 1,000 rows are left out of the per-table lines (their rates measure fixed costs) but count in the total.');
-    lines.push('Raw COPY = the same converted rows, pre-encoded in memory, one COPY per table on one connection into an identical empty schema (same indexes).');
+    lines.push('Raw COPY = the same converted rows, pre-encoded in memory, one COPY per table on one connection into an identical empty schema with its indexes and foreign keys in place (migrate-sqlite defers them on large tables, so above 100% is possible; its per-table time includes the rebuild).');
     writeReport('migrate', lines.join('\n'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -31,8 +31,21 @@ export function isJsonObject(value: JsonValue | undefined): value is JsonObject 
 
 const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
+/**
+ * What to do with the two things Python's json module writes that RFC 8259 (and jsonb) refuse. Without
+ * a handler they are syntax errors.
+ */
+export interface JsonLeniency {
+  /** `NaN`, `Infinity`, `-Infinity` (json.dumps allow_nan=True) → null; called with the lexeme. */
+  onNonFinite?: (lexeme: string) => void;
+  /** A `\uD800`–`\uDFFF` escape without its pair → U+FFFD; called with the escape text. */
+  onLoneSurrogate?: (escape: string) => void;
+}
+
+const NON_FINITE = ['NaN', 'Infinity', '-Infinity'] as const;
+
 /** Parses RFC 8259 JSON (what PostgreSQL accepts), keeping number lexemes. Rejects `\u0000` like jsonb. */
-export function parseJson(text: string): JsonValue {
+export function parseJson(text: string, leniency: JsonLeniency = {}): JsonValue {
   let pos = 0;
   const fail = (what: string): never => {
     throw new JsonSyntaxError(`${what} at position ${pos}`);
@@ -76,8 +89,20 @@ export function parseJson(text: string): JsonValue {
             const code = parseInt(hex, 16);
             // PostgreSQL's jsonb cannot store U+0000 ("unsupported Unicode escape sequence").
             if (code === 0) fail('\\u0000 is not storable in PostgreSQL jsonb');
-            out += String.fromCharCode(code);
             pos += 4;
+            if (code >= 0xd800 && code <= 0xdfff) {
+              const low = code <= 0xdbff && /^\\u[dD][c-fC-F][0-9a-fA-F]{2}$/.test(text.slice(pos, pos + 6)) ? parseInt(text.slice(pos + 2, pos + 6), 16) : undefined;
+              if (low !== undefined) {
+                out += String.fromCharCode(code, low);
+                pos += 6;
+              } else {
+                if (!leniency.onLoneSurrogate) fail('a lone UTF-16 surrogate escape is not valid Unicode');
+                leniency.onLoneSurrogate!(`\\u${hex}`);
+                out += '\uFFFD';
+              }
+              break;
+            }
+            out += String.fromCharCode(code);
             break;
           }
           default:
@@ -155,6 +180,14 @@ export function parseJson(text: string): JsonValue {
     if (text.startsWith('null', pos)) {
       pos += 4;
       return null;
+    }
+    if (leniency.onNonFinite) {
+      const lexeme = NON_FINITE.find((word) => text.startsWith(word, pos));
+      if (lexeme) {
+        pos += lexeme.length;
+        leniency.onNonFinite(lexeme);
+        return null;
+      }
     }
     NUMBER_RE.lastIndex = pos;
     const m = NUMBER_RE.exec(text);

@@ -188,7 +188,8 @@ describe('migrate-sqlite: collections era', () => {
     const file = legacyFile('bad-values.db', (db) => {
       writeEdgeCaseRows(db);
       db.prepare(`UPDATE documents SET meta = '{"broken": tru' WHERE id = ?`).run(EDGE_IDS.documentUuid(3));
-      db.prepare(`UPDATE documents SET status = 'DELETED' WHERE id = ?`).run(EDGE_IDS.documentUuid(5));
+      // A value the original never wrote (DELETED is known: see legacy-values.spec.ts).
+      db.prepare(`UPDATE documents SET status = 'ARCHIVED' WHERE id = ?`).run(EDGE_IDS.documentUuid(5));
       db.prepare(`UPDATE users SET created_at = 'last tuesday' WHERE id = 7`).run();
     });
     const target = await freshTarget();

@@ -59,6 +59,8 @@ export class RowConverter {
   ok = true;
   /** Whether every failure of this row is a missing parent (what --skip-orphans may skip). */
   onlyOrphans = true;
+  /** Set when the row is deliberately not imported (a decision, not a problem), with the reason. */
+  skipReason: string | undefined;
 
   constructor(
     private readonly recorder: ImportRecorder,
@@ -69,6 +71,12 @@ export class RowConverter {
     this.rowId = String(rowId);
     this.ok = true;
     this.onlyOrphans = true;
+    this.skipReason = undefined;
+  }
+
+  /** Leaves this row out on purpose; the engine counts it under `reason` in the report. */
+  skip(reason: string): void {
+    this.skipReason = reason;
   }
 
   fail(column: string | undefined, message: string, kind: ProblemKind = 'invalid-value'): void {
@@ -124,7 +132,14 @@ export class RowConverter {
       return undefined;
     }
     try {
-      return parseJson(convertText(value));
+      return parseJson(convertText(value), {
+        // Python's json.dumps writes NaN/Infinity (allow_nan=True); jsonb has no such numbers.
+        onNonFinite: (lexeme) =>
+          this.recorder.decide('json-non-finite', 'JSON NaN/Infinity (Python json.dumps writes them; jsonb cannot store them) → null, as JSON.stringify does', `${this.table} ${this.rowId} ${column}: ${lexeme}`),
+        // ensure_ascii escapes of surrogateescape'd file names ("\udcff"): not valid Unicode.
+        onLoneSurrogate: (escape) =>
+          this.recorder.decide('json-lone-surrogate', 'JSON \\u escapes of a lone UTF-16 surrogate (undecodable file-name bytes) → U+FFFD', `${this.table} ${this.rowId} ${column}: ${escape}`),
+      });
     } catch (err) {
       if (err instanceof ConversionProblem || err instanceof JsonSyntaxError) {
         this.fail(column, `invalid JSON (${err.message})`, 'invalid-json');
@@ -134,10 +149,19 @@ export class RowConverter {
     }
   }
 
-  /** JSON text → the canonical jsonb text, or null. */
-  json(column: string, value: unknown, nullable = true): string | null {
+  /**
+   * JSON text → the canonical jsonb text, or null. SQLAlchemy's JSON type writes Python None as the
+   * JSON text `null` (none_as_null=False); in a nullable column that is SQL NULL, in a required one
+   * `orElse` (e.g. `{}` for operations.config).
+   */
+  json(column: string, value: unknown, nullable = true, orElse?: string): string | null {
     const tree = this.jsonTree(column, value, nullable);
-    return tree === undefined ? null : canonicalJson(tree);
+    if (tree === undefined) return null;
+    if (tree === null && (nullable || orElse !== undefined)) {
+      this.recorder.decide(`json-null-${this.table}-${column}`, `${this.table}.${column} JSON text "null" (SQLAlchemy's None) → ${nullable ? 'NULL' : orElse}`, `${this.table} ${this.rowId}`);
+      return nullable ? null : orElse!;
+    }
+    return canonicalJson(tree);
   }
 
   uuid(column: string, value: unknown, kind: string, onDerived?: (legacy: string, uuid: string) => void): string | null {

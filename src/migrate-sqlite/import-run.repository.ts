@@ -1,10 +1,13 @@
 import { type Kysely, sql } from 'kysely';
+import type { DeferredObjects } from './deferred-constraints.js';
 
 /** Per target table: how far the import got (every batch commits together with its entry). */
 export interface TableProgress {
   lastKey: number;
   rows: number;
   done: boolean;
+  /** Indexes and foreign keys dropped for the bulk load and not yet rebuilt (deferred-constraints.ts). */
+  deferred?: DeferredObjects;
 }
 
 export interface ImportRunRow {
@@ -21,6 +24,14 @@ export interface ImportRunRow {
 /** sqlite_import_runs (migration 20261124T0800). Thin: one statement per method. */
 export class ImportRunRepository {
   constructor(private readonly db: Kysely<any>) {}
+
+  /** Runs that did not complete (they may hold dropped indexes to restore). */
+  async findUnfinished(): Promise<ImportRunRow[]> {
+    const { rows } = await sql<ImportRunRow>`
+      SELECT id, source_fingerprint, source_path, format, status, progress, started_at, finished_at
+      FROM sqlite_import_runs WHERE status <> 'completed' ORDER BY id`.execute(this.db);
+    return rows;
+  }
 
   async findLatest(): Promise<ImportRunRow | undefined> {
     const { rows } = await sql<ImportRunRow>`

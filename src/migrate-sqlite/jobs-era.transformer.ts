@@ -32,6 +32,13 @@ const JOB_STATUS: Record<string, 'pending' | 'processing' | 'completed' | 'faile
 };
 const FILE_STATUS = ['pending', 'processing', 'completed', 'failed'] as const;
 
+/** jobs.mode: NULL/'' meant create (the column's server default); only create and append were written. */
+function jobMode(raw: unknown): 'create' | 'append' | undefined {
+  if (raw === null || raw === undefined || raw === '') return 'create';
+  const lower = typeof raw === 'string' ? raw.toLowerCase() : undefined;
+  return lower === 'create' || lower === 'append' ? lower : undefined;
+}
+
 
 interface LegacyUser {
   key: number;
@@ -167,7 +174,7 @@ export function buildJobsEraPlan(source: SqliteSource, format: DetectedFormat, r
   let sourceIdCounter = 0;
   for (const [name, group] of byName) {
     group.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.key - b.key));
-    const isCreate = (j: LegacyJob) => !col('jobs', 'mode') || j.row['mode'] == null || j.row['mode'] === 'create';
+    const isCreate = (j: LegacyJob) => !col('jobs', 'mode') || jobMode(j.row['mode']) === 'create';
     let createJob = group.find(isCreate);
     if (!createJob) {
       createJob = group[0]!;
@@ -440,7 +447,8 @@ export function buildJobsEraPlan(source: SqliteSource, format: DetectedFormat, r
         for (const k of ['model_name', 'chunk_size', 'chunk_overlap', 'batch_size', 'vector_dim', 'quantization', 'instruction', 'mode', 'parent_job_id']) {
           if (col('jobs', k) && r[k] !== undefined) config[k] = r[k];
         }
-        const mode = col('jobs', 'mode') ? r['mode'] : null;
+        const mode = col('jobs', 'mode') ? jobMode(r['mode']) : 'create';
+        if (mode === undefined) jobConv.fail('mode', `unknown job mode ${JSON.stringify(r['mode'])} (expected create or append)`, 'unknown-enum');
         const values = [
           legacyIdToUuid('jobs', job.id).uuid, job.collection!.id, userId, mode === 'append' ? 'append' : 'index', status,
           canonicalJson(toJsonValue(config)), error, null, canonicalJson(metadataFrom(undefined, legacy)), job.createdAt,

@@ -35,6 +35,13 @@ describe('semantik migrate-sqlite (CLI)', () => {
     writeLargeRows(legacy, LARGE_DOCUMENTS);
     legacy.close();
     const db = await target();
+    const indexNames = async () =>
+      (await sql<{ name: string }>`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'documents' ORDER BY 1`.execute(db.database.db)).rows.map((r) => r.name);
+    const foreignKeyNames = async () =>
+      (await sql<{ name: string }>`SELECT conname AS name FROM pg_constraint WHERE conrelid = 'documents'::regclass AND contype = 'f' ORDER BY 1`.execute(db.database.db)).rows.map((r) => r.name);
+    const indexesBefore = await indexNames();
+    const foreignKeysBefore = await foreignKeyNames();
+    expect(indexesBefore.length).toBeGreaterThan(2);
 
     const { child, done } = runCli(['migrate-sqlite', '--source', file, '--target', db.url!, '--batch-size', '5000', '--json']);
     // Kill the process (SIGKILL: no cleanup) once some, but not all, document batches are committed.
@@ -56,6 +63,11 @@ describe('semantik migrate-sqlite (CLI)', () => {
     expect(committedBeforeKill).toBeGreaterThan(0);
     expect(committedBeforeKill).toBeLessThan(LARGE_DOCUMENTS);
 
+    // The killed run was bulk-loading documents: its secondary indexes and foreign keys are dropped
+    // and recorded in the run, to be rebuilt by the resumed run.
+    expect(await indexNames()).toEqual(['documents_collection_content_hash_key', 'documents_pkey']);
+    expect(await foreignKeyNames()).toEqual([]);
+
     // Without --resume the half-filled target is refused, pointing at --resume.
     await expect(migrateSqlite({ source: file, database: db.database })).rejects.toThrow(/interrupted import.*--resume/s);
 
@@ -70,6 +82,8 @@ describe('semantik migrate-sqlite (CLI)', () => {
     expect(documents.copiedThisRun).toBeLessThanOrEqual(LARGE_DOCUMENTS - committedBeforeKill);
     const { rows: runs } = await sql<{ status: string }>`SELECT status FROM sqlite_import_runs`.execute(db.database.db);
     expect(runs.map((r) => r.status)).toEqual(['completed']);
+    expect(await indexNames()).toEqual(indexesBefore);
+    expect(await foreignKeyNames()).toEqual(foreignKeysBefore);
   });
 
   it('prints the JSON report and exits 0 when verified, 1 on orphans, 2 on bad flags', async () => {

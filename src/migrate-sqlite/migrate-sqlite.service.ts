@@ -3,7 +3,8 @@ import { openDatabase, redactUrl, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
 import { ChecksumAccumulator, targetChecksum, type TableChecksum } from './checksum.js';
 import { buildCollectionsEraPlan, REINDEX_COMMAND } from './collections-era.transformer.js';
-import { copyTable, resetIdentity } from './copy-writer.js';
+import { type CopyStats, resetIdentity, streamTable } from './copy-writer.js';
+import { BULK_LOAD_MIN_ROWS } from './deferred-constraints.js';
 import { detectFormat } from './format-detector.js';
 import type { ImportPlan } from './import-plan.js';
 import { ImportRunRepository, type ImportRunRow, type TableProgress } from './import-run.repository.js';
@@ -11,7 +12,7 @@ import { buildJobsEraPlan } from './jobs-era.transformer.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
 import { ImportRecorder, type MigrationReport, type TableReport } from './report.js';
 import { fingerprintSource, openSqliteSource, SqliteMigrationError } from './sqlite-source.js';
-import { checkTargetConstraints, nonEmptyTables, truncateTarget } from './target-checks.js';
+import { checkTargetConstraints, discardImport, nonEmptyTables, truncateTarget } from './target-checks.js';
 
 export { SqliteMigrationError } from './sqlite-source.js';
 
@@ -40,12 +41,18 @@ export interface MigrateSqliteOptions {
 export const DEFAULT_BATCH_SIZE = 10_000;
 
 /**
- * `semantik migrate-sqlite` as a function: detect the format, analyse (read + convert every row,
- * collect problems, checksum the converted rows), then — unless it is a dry run or there are
- * problems — copy table by table with COPY in resumable batches, reset identity sequences, and
- * verify counts, content checksums and foreign keys on the target. Returns the report; throws
- * SqliteMigrationError for what stops it before any row is considered (bad file, busy file,
- * non-empty target, fingerprint mismatch).
+ * `semantik migrate-sqlite` as a function: detect the format, then ONE streaming pass per table —
+ * read, convert, checksum and COPY in resumable batches — with each table's verification query
+ * running on another connection while the next table streams; then identity sequences, foreign-key
+ * anti-joins and the report. A problem found during the pass stops the writing (the rest is still
+ * read, so the report is complete) and the run is undone at the end: the target ends exactly as it
+ * began, empty. `--dry-run` and `--truncate-target` read everything first (a dry run writes nothing;
+ * a bad file must not cost the data --truncate-target would delete). Throws SqliteMigrationError
+ * for what stops it before any row is considered (bad file, busy file, non-empty target,
+ * fingerprint mismatch).
+ *
+ * Why one pass: the former analyse-then-copy design read and converted every row twice; on the
+ * bench file (400k rows) the analysis pass alone was 8.5 s of a 30.7 s run.
  */
 export async function migrateSqlite(options: MigrateSqliteOptions): Promise<MigrationReport> {
   const started = performance.now();
@@ -66,72 +73,86 @@ export async function migrateSqlite(options: MigrateSqliteOptions): Promise<Migr
     const transform = { skipOrphans: options.skipOrphans ?? false };
     const plan: ImportPlan =
       format.format === 'collections-era' ? buildCollectionsEraPlan(source, format, recorder, transform) : buildJobsEraPlan(source, format, recorder, transform);
+    const run: RunState = { plan, recorder, expected: new Map(), source: { path: source.path, sizeBytes: source.sizeBytes, fingerprint }, started };
 
-    progress.phase('Reading and converting every row (nothing is written yet)…');
-    const expected = new Map<string, TableChecksum>();
-    for (const job of plan.tables) {
-      const acc = new ChecksumAccumulator(job.columns);
-      for (const row of job.rows(0)) acc.add(row.values);
-      expected.set(job.table, acc.result());
-    }
-    recorder.muted = true;
-
-    const orphanCount = recorder.problemCounts.get('orphan') ?? 0;
-    const fatalProblems = recorder.problemTotal - (transform.skipOrphans ? orphanCount : 0);
-    const reconciliation = plan.reconciliation();
-    const report: MigrationReport = {
-      source: { path: source.path, sizeBytes: source.sizeBytes, fingerprint },
-      format,
-      target: null,
-      dryRun: options.dryRun ?? false,
-      resumed: false,
-      runId: null,
-      tables: plan.tables.map(
-        (job): TableReport => ({
-          table: job.table,
-          sourceTable: job.sourceTable,
-          sourceRows: job.sourceRows,
-          rows: expected.get(job.table)!.rows,
-          skipped: recorder.skippedOrphans.get(job.table) ?? 0,
-          conversions: job.conversions,
-          copiedThisRun: 0,
-          seconds: 0,
-          rowsPerSecond: 0,
-          megabytesPerSecond: 0,
-          bytes: 0,
-          expected: expected.get(job.table)!,
-        }),
-      ),
-      decisions: recorder.decisionList(),
-      problems: recorder.problems,
-      problemCounts: Object.fromEntries(recorder.problemCounts),
-      skippedOrphans: Object.fromEntries(recorder.skippedOrphans),
-      reconciliation,
-      verification: { checked: false, ok: false, failures: [] },
-      reindex: { collections: plan.reindexCollections(), command: REINDEX_COMMAND },
-      seconds: 0,
-      exitCode: 1,
-    };
-    const unbalanced = reconciliation.filter((r) => !r.balanced).map((r) => `reconciliation of ${r.sourceTable} does not add up`);
-    if (fatalProblems > 0 || unbalanced.length > 0 || options.dryRun) {
-      report.verification.failures.push(...unbalanced);
-      report.exitCode = fatalProblems === 0 && unbalanced.length === 0 ? 0 : 1;
-      report.seconds = (performance.now() - started) / 1000;
-      return report;
+    if (options.dryRun || options.truncateTarget) {
+      progress.phase('Reading and converting every row (nothing is written yet)…');
+      for (const job of plan.tables) {
+        const acc = new ChecksumAccumulator(job.columns);
+        for (const row of job.rows(0)) acc.add(row.values);
+        run.expected.set(job.table, acc.result());
+      }
+      recorder.muted = true;
+      const report = buildReport(run, options.dryRun ?? false);
+      if (report.verification.failures.length > 0 || fatalProblems(recorder, transform.skipOrphans) > 0 || options.dryRun) {
+        report.exitCode = report.verification.failures.length === 0 && fatalProblems(recorder, transform.skipOrphans) === 0 ? 0 : 1;
+        return report;
+      }
     }
 
     const { database, close } = await openTarget(options);
     try {
-      report.target = database.target;
-      await copyAndVerify(database, plan, report, { fingerprint, sourcePath: source.path, batchSize, progress, options });
+      return await streamAndVerify(database, run, { fingerprint, sourcePath: source.path, batchSize, progress, options });
     } finally {
       await close();
     }
-    report.seconds = (performance.now() - started) / 1000;
-    return report;
   } finally {
     source.close();
   }
+}
+
+interface RunState {
+  plan: ImportPlan;
+  recorder: ImportRecorder;
+  /** Checksums of the converted rows, per target table (filled by the pass). */
+  expected: Map<string, TableChecksum>;
+  source: MigrationReport['source'];
+  started: number;
+}
+
+function fatalProblems(recorder: ImportRecorder, skipOrphans: boolean): number {
+  return recorder.problemTotal - (skipOrphans ? (recorder.problemCounts.get('orphan') ?? 0) : 0);
+}
+
+/** The report from what the pass recorded; copy and verification fields are filled in afterwards. */
+function buildReport(run: RunState, dryRun: boolean): MigrationReport {
+  const { plan, recorder } = run;
+  const reconciliation = plan.reconciliation();
+  return {
+    source: run.source,
+    format: plan.format,
+    target: null,
+    dryRun,
+    resumed: false,
+    runId: null,
+    tables: plan.tables.map(
+      (job): TableReport => ({
+        table: job.table,
+        sourceTable: job.sourceTable,
+        sourceRows: job.sourceRows,
+        rows: run.expected.get(job.table)?.rows ?? 0,
+        skipped: recorder.skippedTotal(job.table),
+        skippedReasons: Object.fromEntries(recorder.skippedRows.get(job.table) ?? []),
+        conversions: job.conversions,
+        copiedThisRun: 0,
+        seconds: 0,
+        rowsPerSecond: 0,
+        megabytesPerSecond: 0,
+        bytes: 0,
+        expected: run.expected.get(job.table) ?? { rows: 0, sum: '0' },
+      }),
+    ),
+    decisions: recorder.decisionList(),
+    problems: recorder.problems,
+    problemCounts: Object.fromEntries(recorder.problemCounts),
+    skippedOrphans: Object.fromEntries(recorder.skippedOrphans),
+    skippedRows: recorder.skippedRowsReport(),
+    reconciliation,
+    verification: { checked: false, ok: false, failures: reconciliation.filter((r) => !r.balanced).map((r) => `reconciliation of ${r.sourceTable} does not add up`) },
+    reindex: { collections: plan.reindexCollections(), command: REINDEX_COMMAND },
+    seconds: (performance.now() - run.started) / 1000,
+    exitCode: 1,
+  };
 }
 
 async function openTarget(options: MigrateSqliteOptions): Promise<{ database: Database; close: () => Promise<void> }> {
@@ -189,36 +210,71 @@ async function startRun(database: Database, plan: ImportPlan, ctx: CopyContext):
   return { run: await runs.insert({ fingerprint: ctx.fingerprint, sourcePath: ctx.sourcePath, format: plan.format.format }), resumed: false };
 }
 
-async function copyAndVerify(database: Database, plan: ImportPlan, report: MigrationReport, ctx: CopyContext): Promise<void> {
+async function streamAndVerify(database: Database, state: RunState, ctx: CopyContext): Promise<MigrationReport> {
+  const { plan, recorder } = state;
+  const skipOrphans = ctx.options.skipOrphans ?? false;
   ctx.progress.phase(`Preparing the target ${database.target} (schema migrations)…`);
   await migrateToLatest(database.db);
   const { run, resumed } = await startRun(database, plan, ctx);
-  report.runId = run.id;
-  report.resumed = resumed;
   const runs = new ImportRunRepository(database.db);
+  const writing = () => fatalProblems(recorder, skipOrphans) === 0;
+  const copied = new Map<string, CopyStats>();
+  // Verification of a finished table runs on another connection while the next one streams. The
+  // embedded database has one connection, so there it simply runs in turn.
+  const overlap = database.kind !== 'embedded';
+  const actual = new Map<string, Promise<TableChecksum>>();
 
   try {
-    ctx.progress.phase(resumed ? `Resuming run ${run.id}…` : 'Copying…');
+    ctx.progress.phase(resumed ? `Resuming run ${run.id}…` : 'Reading, converting, checksumming and copying (one pass per table)…');
     for (const job of plan.tables) {
-      const tableReport = report.tables.find((t) => t.table === job.table)!;
       const start: TableProgress = run.progress[job.table] ?? { lastKey: 0, rows: 0, done: false };
-      if (start.done) continue;
-      ctx.progress.tableStart(job.table, tableReport.rows, start.rows);
-      const stats = await copyTable(database, run.id, job, start, ctx.batchSize, (done) => ctx.progress.tableRows(job.table, done));
-      ctx.progress.tableEnd(job.table, start.rows + stats.rows, stats.seconds);
-      tableReport.copiedThisRun = stats.rows;
-      tableReport.seconds = stats.seconds;
-      tableReport.bytes = stats.bytes;
-      tableReport.rowsPerSecond = stats.seconds > 0 ? stats.rows / stats.seconds : 0;
-      tableReport.megabytesPerSecond = stats.seconds > 0 ? stats.bytes / 1e6 / stats.seconds : 0;
+      const acc = new ChecksumAccumulator(job.columns);
+      if (!start.done) ctx.progress.tableStart(job.table, job.sourceRows, start.rows);
+      const stats = await streamTable(database, run.id, job, start, {
+        batchSize: ctx.batchSize,
+        onRow: (row) => acc.add(row.values),
+        writing,
+        onRows: (done) => ctx.progress.tableRows(job.table, done),
+        bulkLoad: database.kind === 'server' && job.sourceRows >= BULK_LOAD_MIN_ROWS,
+      });
+      if (!start.done) ctx.progress.tableEnd(job.table, start.rows + stats.rows, stats.seconds);
+      state.expected.set(job.table, acc.result());
+      copied.set(job.table, stats);
+      if (writing()) {
+        const checksum = targetChecksum(database.db, job.table, job.columns);
+        checksum.catch(() => {}); // awaited below; a rejection must not go unhandled meanwhile
+        actual.set(job.table, checksum);
+        if (!overlap) await checksum;
+      }
     }
-    for (const job of plan.tables) if (job.identity) await resetIdentity(database, job.table);
+    recorder.muted = true;
+    const report = buildReport(state, false);
+    report.target = database.target;
+    report.resumed = resumed;
+    for (const t of report.tables) {
+      const stats = copied.get(t.table)!;
+      t.copiedThisRun = stats.rows;
+      t.seconds = stats.seconds;
+      t.bytes = stats.bytes;
+      t.rowsPerSecond = stats.seconds > 0 ? stats.rows / stats.seconds : 0;
+      t.megabytesPerSecond = stats.seconds > 0 ? stats.bytes / 1e6 / stats.seconds : 0;
+    }
 
+    if (!writing() || report.verification.failures.length > 0) {
+      // A refusal: undo this import so the target ends as it began (empty, see startRun).
+      await Promise.allSettled(actual.values());
+      ctx.progress.phase('Problems found: undoing what this import wrote (the target is left empty)…');
+      await discardImport(database.db, run.id);
+      report.seconds = (performance.now() - state.started) / 1000;
+      return report;
+    }
+    report.runId = run.id;
+
+    for (const job of plan.tables) if (job.identity) await resetIdentity(database, job.table);
     ctx.progress.phase('Verifying (row counts, content checksums, foreign keys)…');
     const failures: string[] = [];
     for (const t of report.tables) {
-      const job = plan.tables.find((j) => j.table === t.table)!;
-      t.actual = await targetChecksum(database.db, t.table, job.columns);
+      t.actual = await actual.get(t.table)!;
       t.verified = t.actual.rows === t.expected.rows && t.actual.sum === t.expected.sum;
       if (t.actual.rows !== t.expected.rows) failures.push(`${t.table}: ${t.actual.rows} rows in the target, expected ${t.expected.rows}`);
       else if (!t.verified) failures.push(`${t.table}: content checksum differs (target ${t.actual.sum}, source ${t.expected.sum})`);
@@ -226,7 +282,9 @@ async function copyAndVerify(database: Database, plan: ImportPlan, report: Migra
     failures.push(...(await checkTargetConstraints(database.db)));
     report.verification = { checked: true, ok: failures.length === 0, failures };
     report.exitCode = failures.length === 0 ? 0 : 1;
+    report.seconds = (performance.now() - state.started) / 1000;
     await runs.finish(run.id, failures.length === 0 ? 'completed' : 'failed', report);
+    return report;
   } catch (err) {
     await runs.finish(run.id, 'failed', { error: (err as Error).message }).catch(() => {});
     throw new SqliteMigrationError(

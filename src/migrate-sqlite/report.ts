@@ -30,7 +30,10 @@ export interface TableReport {
   sourceRows: number;
   /** Rows that are (or, in a dry run, would be) written to the target table. */
   rows: number;
+  /** Source rows not written: orphans under --skip-orphans plus rows skipped by a decision (below). */
   skipped: number;
+  /** Why rows were skipped, reason → count (e.g. "deleted in the legacy install"). */
+  skippedReasons: Record<string, number>;
   conversions: string[];
   /** Copy phase of this run only (a resumed table counts only what this run wrote). */
   copiedThisRun: number;
@@ -65,6 +68,8 @@ export interface MigrationReport {
   problemCounts: Record<string, number>;
   /** Rows left out because of --skip-orphans, per table. */
   skippedOrphans: Record<string, number>;
+  /** Every row left out, per table and reason (orphans included); the counts add up to `skipped`. */
+  skippedRows: Record<string, Record<string, number>>;
   reconciliation: ReconciliationRow[];
   verification: { checked: boolean; ok: boolean; failures: string[] };
   reindex: { collections: number; command: string };
@@ -74,6 +79,7 @@ export interface MigrationReport {
 }
 
 const MAX_PROBLEMS_KEPT = 200;
+export const SKIPPED_ORPHAN_REASON = 'orphan (--skip-orphans)';
 const MAX_EXAMPLES = 5;
 
 /** Collects problems and decisions while the plan is analysed; muted during the copy pass. */
@@ -82,6 +88,8 @@ export class ImportRecorder {
   readonly problems: Problem[] = [];
   readonly problemCounts = new Map<string, number>();
   readonly skippedOrphans = new Map<string, number>();
+  /** table → reason → count, for every row left out (orphans under --skip-orphans included). */
+  readonly skippedRows = new Map<string, Map<string, number>>();
   private readonly decisions = new Map<string, Decision>();
 
   problem(p: Problem): void {
@@ -93,6 +101,29 @@ export class ImportRecorder {
   skippedOrphan(table: string): void {
     if (this.muted) return;
     this.skippedOrphans.set(table, (this.skippedOrphans.get(table) ?? 0) + 1);
+    this.countSkipped(table, SKIPPED_ORPHAN_REASON);
+  }
+
+  /** A row deliberately not imported (not a problem): counted per table and reason in the report. */
+  skippedRow(table: string, reason: string): void {
+    if (this.muted) return;
+    this.countSkipped(table, reason);
+  }
+
+  private countSkipped(table: string, reason: string): void {
+    let reasons = this.skippedRows.get(table);
+    if (!reasons) this.skippedRows.set(table, (reasons = new Map()));
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+
+  skippedTotal(table: string): number {
+    let n = 0;
+    for (const c of this.skippedRows.get(table)?.values() ?? []) n += c;
+    return n;
+  }
+
+  skippedRowsReport(): Record<string, Record<string, number>> {
+    return Object.fromEntries([...this.skippedRows].map(([table, reasons]) => [table, Object.fromEntries(reasons)]));
   }
 
   decide(kind: string, description: string, example?: string, count = 1): void {
@@ -154,8 +185,8 @@ export function formatReport(report: MigrationReport): string {
     }
     if (report.problems.length > 50) lines.push(`  … ${report.problems.length - 50} more in the --json report`);
   }
-  const skipped = Object.entries(report.skippedOrphans);
-  if (skipped.length) lines.push('', `Skipped orphans (--skip-orphans): ${skipped.map(([t, n]) => `${t} ${num(n)}`).join(', ')}`);
+  const skipped = Object.entries(report.skippedRows).flatMap(([t, reasons]) => Object.entries(reasons).map(([reason, n]) => `${t} ${num(n)} (${reason})`));
+  if (skipped.length) lines.push('', `Skipped rows: ${skipped.join(', ')}`);
   lines.push('');
   if (report.verification.failures.length) {
     lines.push('Verification FAILED:');

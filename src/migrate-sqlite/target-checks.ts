@@ -1,4 +1,6 @@
 import { type Kysely, sql } from 'kysely';
+import { restoreAllDeferred } from './deferred-constraints.js';
+import { ImportRunRepository } from './import-run.repository.js';
 
 /** Tables an import writes (or that would make a target "not empty"), children before parents. */
 export const IMPORT_TARGET_TABLES = [
@@ -30,7 +32,25 @@ export async function nonEmptyTables(db: Kysely<any>): Promise<string[]> {
 /** --truncate-target: empties every application table and the import history, and restarts ids. */
 export async function truncateTarget(db: Kysely<any>): Promise<void> {
   const tables = [...IMPORT_TARGET_TABLES, 'sqlite_import_runs'];
-  await sql`TRUNCATE ${sql.join(tables.map((t) => sql.table(t)))} RESTART IDENTITY CASCADE`.execute(db);
+  await db.transaction().execute(async (tx) => {
+    // An interrupted bulk load may have dropped indexes: put them back before its record goes.
+    for (const run of await new ImportRunRepository(tx).findUnfinished()) await restoreAllDeferred(tx, run.progress);
+    await sql`TRUNCATE ${sql.join(tables.map((t) => sql.table(t)))} RESTART IDENTITY CASCADE`.execute(tx);
+  });
+}
+
+/**
+ * Undoes an import that turned out to be a refusal: the target was empty when it started (or held
+ * only this file's interrupted run), so emptying the imported tables and dropping the run's row
+ * leaves it exactly as before. One transaction.
+ */
+export async function discardImport(db: Kysely<any>, runId: number): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    await sql`TRUNCATE ${sql.join(IMPORT_TARGET_TABLES.map((t) => sql.table(t)))} CASCADE`.execute(tx);
+    const run = (await new ImportRunRepository(tx).findUnfinished()).find((r) => r.id === runId);
+    if (run) await restoreAllDeferred(tx, run.progress); // on the emptied tables: instant
+    await sql`DELETE FROM sqlite_import_runs WHERE id = ${runId}`.execute(tx);
+  });
 }
 
 /**

@@ -36,6 +36,15 @@ describe('canonical JSON equals jsonb::text', () => {
     expect(() => parseJson('{"a":"\\u0000"}')).toThrow(/u0000/);
     expect(() => parseJson('{"a": NaN}')).toThrow();
     expect(() => parseJson('[1,]')).toThrow();
+    expect(() => parseJson('"\\udce9"')).toThrow(/surrogate/);
+  });
+
+  it("with leniency, reads what Python's json.dumps writes: NaN/Infinity → null, lone surrogates → U+FFFD", () => {
+    const seen: string[] = [];
+    const lenient = { onNonFinite: (l: string) => seen.push(l), onLoneSurrogate: (e: string) => seen.push(e) };
+    expect(canonicalJson(parseJson('{"a": NaN, "b": [Infinity, -Infinity, -1]}', lenient))).toBe('{"a": null, "b": [null, null, -1]}');
+    expect(parseJson('["\\ud83d\\ude00", "caf\\udce9", "\\ud83d"]', lenient)).toEqual(['😀', 'caf\uFFFD', '\uFFFD']);
+    expect(seen).toEqual(['NaN', 'Infinity', '-Infinity', '\\udce9', '\\ud83d']);
   });
 
   it('normalizes numbers like numeric', () => {

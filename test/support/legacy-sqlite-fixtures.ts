@@ -355,3 +355,69 @@ export function writeLargeRows(db: LegacyDb, documents: number, { collections = 
   });
   tx();
 }
+
+export const REAL_INSTALL = {
+  collection: '3f1c7a52-6d0e-4a8b-9f7e-2c4d5e6f7a80',
+  collectionLowercase: '4a2d8b63-7e1f-4b9c-8a0f-3d5e6f708192',
+  /** Deleted by a DELETE operation; its rows were left behind (foreign keys were off). */
+  deletedCollection: '5b3e9c74-8f20-4cad-9b10-4e6f708192a3',
+  removedSourceId: 2,
+  doc: (i: number) => `9d000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+  deletedDocs: [4, 5, 6],
+  orphanDoc: 9,
+  removeSourceOp: 3,
+};
+
+/**
+ * A collections-era file as a real install leaves it (the original's models and revisions, not the
+ * contract's tidy shape): alembic at the DELETED revision; a remove_source that marked its source's
+ * documents DELETED and deleted the source row; Python-side defaults that stayed NULL; SQLAlchemy's
+ * JSON `null` for None; json.dumps' NaN/Infinity and ensure_ascii escapes (a surrogate pair and a
+ * surrogateescape'd file-name byte); enum values in both spellings (member names, and the lower-case
+ * values later revisions wrote); and orphans of a deleted collection and of a purged operation.
+ */
+export function writeRealInstallRows(db: LegacyDb): void {
+  const r = REAL_INSTALL;
+  const ts = '2025-07-28 09:15:02.123456';
+  const plain = '2025-07-28 09:15:02';
+  db.exec(`CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO alembic_version VALUES ('20250727151108')`);
+  const tx = db.transaction(() => {
+    insert(db, 'users', { id: 1, username: 'admin', email: 'admin@home.lan', full_name: null, hashed_password: '$2b$12$' + 'a'.repeat(53), is_active: null, is_superuser: 1, created_at: plain, updated_at: null, last_login: ts });
+    insert(db, 'users', { id: 2, username: 'jürgen', email: 'jürgen@home.lan', full_name: 'Jürgen Müller 😀', hashed_password: '$2b$12$' + 'b'.repeat(53), is_active: 1, is_superuser: 0, created_at: ts, updated_at: ts, last_login: null });
+    insert(db, 'refresh_tokens', { id: 1, user_id: 1, token_hash: 'rt-1', expires_at: '2025-08-28 09:15:02.000000', created_at: ts, is_revoked: null });
+    insert(db, 'api_keys', { id: 'a9000000-0000-4000-8000-000000000001', user_id: 1, name: 'home assistant', key_hash: 'kh-real-1', permissions: 'null', last_used_at: null, expires_at: null, created_at: ts, is_active: 1 });
+    const collection = (id: string, name: string, status: string, meta: string | null, vectorStore: string) =>
+      insert(db, 'collections', { id, name, description: null, owner_id: 1, vector_store_name: vectorStore, embedding_model: 'Qwen/Qwen3-Embedding-0.6B', quantization: 'float16', chunk_size: 1000, chunk_overlap: 200, is_public: 0, created_at: ts, updated_at: ts, meta, status, status_message: null, qdrant_collections: `["${vectorStore}"]`, qdrant_staging: 'null', document_count: 4, vector_count: 120, total_size_bytes: 40_960 });
+    collection(r.collection, 'Notes 📝', 'READY', 'null', 'col_notes');
+    collection(r.collectionLowercase, 'Papers', 'ready', '{"source": "zotero", "ratio": NaN}', 'col_papers');
+    insert(db, 'collection_sources', { id: 1, collection_id: r.collection, source_path: '/home/jürgen/notes', source_type: 'directory', document_count: 3, size_bytes: 30_720, last_indexed_at: ts, created_at: ts, updated_at: ts, meta: '{"recursive": true}' });
+    // Source 2 (/home/jürgen/old-notes) was removed: its row is gone, its documents are DELETED.
+    insert(db, 'collection_sources', { id: 3, collection_id: r.collectionLowercase, source_path: '/srv/papers', source_type: 'directory', document_count: 1, size_bytes: 10_240, last_indexed_at: null, created_at: ts, updated_at: ts, meta: null });
+    insert(db, 'collection_permissions', { id: 1, collection_id: r.collection, user_id: 2, api_key_id: null, permission: 'READ', created_at: ts });
+    insert(db, 'collection_permissions', { id: 2, collection_id: r.collectionLowercase, user_id: null, api_key_id: 'a9000000-0000-4000-8000-000000000001', permission: 'write', created_at: ts });
+    const op = (id: number, collectionId: string, type: string, status: string, config: string, meta: string | null) =>
+      insert(db, 'operations', { id, uuid: `0b000000-0000-4000-8000-${String(id).padStart(12, '0')}`, collection_id: collectionId, user_id: 1, type, status, task_id: `celery-${id}`, config, error_message: status.toUpperCase() === 'FAILED' ? 'CUDA out of memory' : null, created_at: ts, started_at: ts, completed_at: ts, meta });
+    op(1, r.collection, 'INDEX', 'COMPLETED', '{"source_path": "/home/jürgen/notes"}', null);
+    op(2, r.collection, 'APPEND', 'COMPLETED', '{"source_path": "/home/jürgen/old-notes"}', '{"progress": 1.0}');
+    op(3, r.collection, 'REMOVE_SOURCE', 'completed', '{"source_path": "/home/jürgen/old-notes", "source_id": 2}', '{"documents_marked_deleted": 3, "eta_seconds": Infinity, "rate": -Infinity}');
+    op(4, r.collectionLowercase, 'index', 'failed', 'null', null);
+    insert(db, 'operation_metrics', { id: 1, operation_id: 1, metric_name: 'documents_processed', metric_value: 3, recorded_at: ts });
+    insert(db, 'operation_metrics', { id: 2, operation_id: 3, metric_name: 'documents_removed', metric_value: 3, recorded_at: ts });
+    insert(db, 'operation_metrics', { id: 3, operation_id: 77, metric_name: 'orphaned metric of a purged operation', metric_value: 0.5, recorded_at: ts });
+    const doc = (i: number, collectionId: string, sourceId: number | null, status: string, meta: string | null, name = `note-${i}.md`) =>
+      insert(db, 'documents', { id: r.doc(i), collection_id: collectionId, source_id: sourceId, file_path: `/home/jürgen/${sourceId === 2 ? 'old-notes' : 'notes'}/${name}`, file_name: name, file_size: 10_240, mime_type: 'text/markdown', content_hash: `sha256-${i}`, status, error_message: status.toUpperCase() === 'FAILED' ? 'unsupported encoding' : null, chunk_count: status.toUpperCase() === 'COMPLETED' ? 40 : 0, created_at: ts, updated_at: ts, meta });
+    doc(1, r.collection, 1, 'COMPLETED', '{"title": "M\\u00fcller \\ud83d\\ude00", "pages": 3}', 'müller.md');
+    doc(2, r.collection, 1, 'COMPLETED', '{"original_name": "caf\\udce9.md"}');
+    doc(3, r.collection, 1, 'FAILED', null);
+    doc(4, r.collection, 2, 'DELETED', '{"pages": 1}');
+    doc(5, r.collection, 2, 'DELETED', null);
+    doc(6, r.collection, null, 'deleted', 'null');
+    doc(7, r.collectionLowercase, 3, 'completed', '{"doi": "10.1000/xyz", "score": NaN}');
+    doc(8, r.collectionLowercase, 3, 'pending', '{}');
+    doc(r.orphanDoc, r.deletedCollection, null, 'COMPLETED', null);
+    insert(db, 'collection_audit_log', { id: 1, collection_id: r.collection, operation_id: 3, user_id: 1, action: 'source_removed', details: '{"source_path": "/home/jürgen/old-notes", "documents_marked_deleted": 3}', ip_address: '192.168.1.20', user_agent: 'Mozilla/5.0', created_at: ts });
+    insert(db, 'collection_audit_log', { id: 2, collection_id: r.collection, operation_id: null, user_id: 2, action: 'viewed', details: 'null', ip_address: null, user_agent: null, created_at: ts });
+    insert(db, 'collection_audit_log', { id: 3, collection_id: r.deletedCollection, operation_id: null, user_id: 1, action: 'collection_deleted', details: '{}', ip_address: null, user_agent: null, created_at: ts });
+  });
+  tx();
+}
