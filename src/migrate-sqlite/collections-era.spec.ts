@@ -9,6 +9,7 @@ import {
   createCollectionsEraFile,
   EDGE_IDS,
   writeEdgeCaseRows,
+  writeLargeRows,
   writeOrphanRows,
 } from '../../test/support/legacy-sqlite-fixtures.js';
 import { createEmbeddedTestDatabase, testWorkspace } from '../../test/support/test-databases.js';
@@ -47,6 +48,27 @@ describe('migrate-sqlite: collections era', () => {
     expect(report.tables.every((t) => t.rows === 0 && t.verified)).toBe(true);
   });
 
+  it('grants imported non-admin owners exactly the folders their collections index (a legacy install had no per-user roots)', async () => {
+    const file = legacyFile('owners.db', (db) => writeLargeRows(db, 12, { collections: 3, metricsPerOperation: 1 }));
+    const target = await freshTarget();
+    const report = await migrateSqlite({ source: file, database: target.database });
+    expect(report.exitCode).toBe(0);
+    const db = target.database.db;
+    const { rows: owners } = await sql<{ id: number; paths: string[] }>`
+      SELECT c.owner_id AS id, array_agg(DISTINCT s.source_path ORDER BY s.source_path) AS paths
+      FROM collections c JOIN collection_sources s ON s.collection_id = c.id JOIN users u ON u.id = c.owner_id
+      WHERE NOT u.is_superuser GROUP BY c.owner_id`.execute(db);
+    expect(owners.length).toBeGreaterThan(0);
+    for (const owner of owners) {
+      const row = await db.selectFrom('users').select('document_roots').where('id', '=', owner.id).executeTakeFirstOrThrow();
+      expect(row.document_roots).toEqual(owner.paths);
+    }
+    // Admins keep the global roots (NULL).
+    const adminsWithRoots = await db.selectFrom('users').select('username').where('document_roots', 'is not', null).where('is_superuser', '=', true).execute();
+    expect(adminsWithRoots).toEqual([]);
+    expect(report.decisions.find((d) => d.kind === 'granted-document-roots')?.count).toBe(owners.length);
+  });
+
   it('migrates every edge case, verifies it, and leaves the source byte-for-byte unchanged', async () => {
     const file = legacyFile('edge.db', writeEdgeCaseRows);
     const before = sha256(file);
@@ -67,6 +89,7 @@ describe('migrate-sqlite: collections era', () => {
     const { rows: micro } = await sql<{ t: string }>`SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS t FROM users WHERE id = 7`.execute(db);
     expect(micro[0]!.t).toBe('2020-02-29 12:00:00.000001');
     expect(report.decisions.find((d) => d.kind === 'users-is-active-default')?.count).toBe(1);
+
 
     const derivedCollection = legacyIdToUuid('collections', EDGE_IDS.collectionNonUuid).uuid;
     const collections = await db.selectFrom('collections').selectAll().orderBy('name').execute();

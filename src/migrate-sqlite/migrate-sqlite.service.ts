@@ -1,3 +1,5 @@
+import { inUnitOfWork } from '../db/unit-of-work.js';
+import { repositoriesFor } from '../db/repositories.js';
 import type { AppConfig } from '../config/config.js';
 import { openDatabase, redactUrl, type Database } from '../db/database.js';
 import { migrateToLatest } from '../db/migrator.js';
@@ -281,6 +283,19 @@ async function streamAndVerify(database: Database, state: RunState, ctx: CopyCon
     }
     failures.push(...(await checkTargetConstraints(database.db)));
     report.verification = { checked: true, ok: failures.length === 0, failures };
+    if (failures.length === 0) {
+      // Legacy installs had no per-user document roots: without a grant, an imported non-admin's
+      // collections could not be rescanned or served (src/users/user-document-roots.ts).
+      const granted = await inUnitOfWork(database, (tx) => repositoriesFor(tx).users.grantOwnedSourceFoldersToUngranted());
+      if (granted.length > 0) {
+        report.decisions.push({
+          kind: 'granted-document-roots',
+          description: "non-admin users were granted exactly the folders their imported collections index (their document roots), so reindexing and downloads keep working",
+          count: granted.length,
+          examples: granted.slice(0, 5),
+        });
+      }
+    }
     report.exitCode = failures.length === 0 ? 0 : 1;
     report.seconds = (performance.now() - state.started) / 1000;
     await runs.finish(run.id, failures.length === 0 ? 'completed' : 'failed', report);

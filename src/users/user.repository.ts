@@ -111,4 +111,23 @@ export class UserRepository {
   findFirstSuperuser(): Promise<UserRow | undefined> {
     return this.tx.selectFrom('users').selectAll().where('is_superuser', '=', true).orderBy('id').limit(1).executeTakeFirst();
   }
+
+  /**
+   * Grants every non-admin who owns collections but has no configured roots (NULL) exactly the
+   * folders those collections index — what migration 20261202T0200 does for an in-place upgrade,
+   * applied to users imported from a legacy install (whose rows arrive without roots). Returns the
+   * usernames granted.
+   */
+  async grantOwnedSourceFoldersToUngranted(): Promise<string[]> {
+    const { rows } = await sql<{ username: string }>`
+      UPDATE users u SET document_roots = owned.paths
+      FROM (
+        SELECT c.owner_id, array_agg(DISTINCT s.source_path ORDER BY s.source_path) AS paths
+        FROM collections c JOIN collection_sources s ON s.collection_id = c.id
+        GROUP BY c.owner_id
+      ) owned
+      WHERE owned.owner_id = u.id AND NOT u.is_superuser AND u.document_roots IS NULL
+      RETURNING u.username`.execute(this.tx);
+    return rows.map((row) => row.username);
+  }
 }
