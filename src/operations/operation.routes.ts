@@ -14,7 +14,7 @@ import { sendError } from '../http/error.mapper.js';
 import { csvEnum, idParams, pageQuery } from '../http/request-schemas.js';
 import { uow } from '../http/unit-of-work.hook.js';
 import { isTerminalEvent, type OperationEvent, type OperationEventType } from './operation-events.js';
-import { toOperationJson } from './operation.mapper.js';
+import { toLegacyOperationJson, toOperationJson } from './operation.mapper.js';
 import { cancelOperation } from './operation.service.js';
 
 /** An operation the principal may see (its collection is readable), else the same 404 as a missing one. */
@@ -32,6 +32,12 @@ const listQuery = z.object({
   ...pageQuery,
   status: csvEnum(OPERATION_STATUSES as [OperationStatus, ...OperationStatus[]]).optional(),
   operation_type: csvEnum(OPERATION_TYPES as [OperationType, ...OperationType[]]).optional(),
+  /**
+   * The v2-release original UI's parameter (`?status=processing,pending&limit=100`): it expects a
+   * bare array with a numeric `progress`. Its presence selects that legacy form; our UI and the
+   * newest original send `page`/`per_page` and get the contract's envelope.
+   */
+  limit: z.coerce.number().int().min(1).max(100).optional(),
 });
 
 /** `/api/v2/operations…` (registered under the authenticated /api/v2 scope). */
@@ -50,8 +56,8 @@ export const operationRoutes: FastifyPluginAsync = async (app) => {
       request,
       ({ repos, principal }) =>
         repos.operations.list({
-          page: q.page,
-          perPage: q.per_page,
+          page: q.limit === undefined ? q.page : 1,
+          perPage: q.limit ?? q.per_page,
           statuses: q.status,
           types: q.operation_type,
           visibleToUserId: principal.user.id,
@@ -61,6 +67,7 @@ export const operationRoutes: FastifyPluginAsync = async (app) => {
         }),
       { readOnly: true },
     );
+    if (q.limit !== undefined) return page.items.map(toLegacyOperationJson);
     return { operations: page.items.map(toOperationJson), total: page.total, page: page.page, per_page: page.perPage };
   });
 
