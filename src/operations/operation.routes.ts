@@ -109,10 +109,30 @@ interface SocketRequest {
   Querystring: { ticket?: string; token?: string };
 }
 
+/** The newest original web UI authenticates its sockets with `Sec-WebSocket-Protocol: access_token.<jwt>`. */
+const ACCESS_TOKEN_PROTOCOL_PREFIX = 'access_token.';
+
+function accessTokenFromProtocols(header: string | string[] | undefined): string | undefined {
+  const offered = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
+  const chosen = offered.find((p) => p.startsWith(ACCESS_TOKEN_PROTOCOL_PREFIX));
+  return chosen ? chosen.slice(ACCESS_TOKEN_PROTOCOL_PREFIX.length) || undefined : undefined;
+}
+
+/**
+ * ws's `handleProtocols`: a browser closes a socket whose answer names none of the subprotocols it
+ * offered, so the `access_token.<jwt>` one is echoed (its token was checked before the upgrade).
+ */
+export function chooseSocketProtocol(protocols: Set<string>): string | false {
+  for (const protocol of protocols) if (protocol.startsWith(ACCESS_TOKEN_PROTOCOL_PREFIX)) return protocol;
+  const [first] = protocols;
+  return first ?? false;
+}
+
 /**
  * The socket's credential: `?ticket=` from POST /api/v2/ws-tickets (what our web UI sends), else
  * the deprecated `?token=` (the original Python web UI sends it; kept so it keeps working, but a
- * long-lived token in a URL ends up in proxy and access logs), else the usual headers.
+ * long-lived token in a URL ends up in proxy and access logs), else the `access_token.<jwt>`
+ * subprotocol (the newest original UI), else the usual headers.
  */
 function socketCredential(deps: AppDeps, request: FastifyRequest<SocketRequest>): string {
   const { ticket, token } = request.query;
@@ -121,7 +141,7 @@ function socketCredential(deps: AppDeps, request: FastifyRequest<SocketRequest>)
     if (!credential) throw new UnauthorizedError('WebSocket ticket unknown, already used or expired; get a new one with POST /api/v2/ws-tickets');
     return credential;
   }
-  const credential = token || credentialOf(request);
+  const credential = token || accessTokenFromProtocols(request.headers['sec-websocket-protocol']) || credentialOf(request);
   if (!credential) throw new UnauthorizedError('Pass ?ticket=<ticket from POST /api/v2/ws-tickets>');
   return credential;
 }
