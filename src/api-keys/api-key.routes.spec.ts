@@ -23,7 +23,7 @@ describe('API keys', () => {
   it('create → use with Bearer and X-API-Key → list without the key → revoke → 401 on the next request', async () => {
     const created = await call(t.app, user, { method: 'POST', url: '/api/v2/api-keys', payload: { name: 'ci', expires_in_days: 30 } });
     expect(created.status).toBe(201);
-    expect(Object.keys(created.body).sort()).toEqual(['collection_ids', 'created_at', 'expires_at', 'id', 'is_active', 'key', 'key_prefix', 'last_used_at', 'name', 'scope']);
+    expect(Object.keys(created.body).sort()).toEqual(['api_key', 'collection_ids', 'created_at', 'expires_at', 'id', 'is_active', 'key', 'key_prefix', 'last_used_at', 'name', 'scope']);
     const key: string = created.body.key;
     expect(key).toMatch(/^smk_[\w-]{43}$/);
     const expiresIn = new Date(created.body.expires_at).getTime() - Date.now();

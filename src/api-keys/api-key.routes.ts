@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { interactiveSessionOnly } from '../auth/session.guard.js';
 import { uow } from '../http/unit-of-work.hook.js';
 import { MAX_KEY_COLLECTIONS } from './api-key.scope.js';
-import { createApiKey, revokeApiKey, toApiKeyJson } from './api-key.service.js';
+import { createApiKey, revokeApiKey, setApiKeyActive, toApiKeyJson } from './api-key.service.js';
 
 const createBody = z.object({
   name: z.string().trim().min(1).max(100),
@@ -29,13 +29,30 @@ export const apiKeyRoutes: FastifyPluginAsync = async (app) => {
     const created = await uow(request, ({ repos, principal }) =>
       createApiKey(repos, principal, { name: body.name, expiresInDays: body.expires_in_days, access: body.scope, collectionIds: body.collection_ids }),
     );
-    return reply.code(201).send({ ...toApiKeyJson(created.row), key: created.key });
+    // `api_key`: the newest original UI's name for the secret; `key`: the contract's (our UI reads it).
+    return reply.code(201).send({ ...toApiKeyJson(created.row), key: created.key, api_key: created.key });
   });
 
   r.get('/api-keys', { schema: { tags, summary: "List the caller's API keys (without the keys)" } }, async (request) => {
     const rows = await uow(request, ({ repos, principal }) => repos.apiKeys.listByUser(principal.user.id), { readOnly: true });
-    return { api_keys: rows.map(toApiKeyJson) };
+    return { api_keys: rows.map(toApiKeyJson), total: rows.length };
   });
+
+  r.patch(
+    '/api-keys/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Deactivate an API key ({is_active: false}); a deactivated key cannot be turned back on (409)',
+        params: z.object({ id: z.uuid() }),
+        body: z.object({ is_active: z.boolean() }),
+      },
+    },
+    async (request) => {
+      const row = await uow(request, ({ repos, principal }) => setApiKeyActive(repos, principal.user.id, request.params.id, request.body.is_active));
+      return toApiKeyJson(row);
+    },
+  );
 
   r.delete(
     '/api-keys/:id',

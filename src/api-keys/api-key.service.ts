@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../auth/jwt.tokens.js';
 import type { Repositories } from '../db/repositories.js';
 import type { ApiKeyRow } from '../db/schema.js';
-import { NotFoundError, UnauthorizedError } from '../errors/domain-errors.js';
+import { ConflictError, NotFoundError, UnauthorizedError } from '../errors/domain-errors.js';
 import type { Principal } from '../http/app-deps.js';
 import { requireCollectionAccess } from '../collections/collection.access.js';
 import { FULL_SCOPE, permissionsOf, scopeOfPermissions, type ApiKeyAccess, type ApiKeyScope } from './api-key.scope.js';
@@ -95,6 +95,22 @@ export async function createApiKey(
 
 export async function revokeApiKey(repos: Repositories, userId: number, keyId: string): Promise<void> {
   if (!(await repos.apiKeys.deactivate(keyId, userId))) throw new NotFoundError(`API key ${keyId} not found`);
+}
+
+/**
+ * PATCH {is_active} (the newest original UI's toggle). Deactivating is revoking. Reactivating is
+ * refused: a key is revoked because it may have leaked, and whoever holds it then would be let back
+ * in silently — create a new key instead. Re-sending `true` for an active key is a no-op.
+ */
+export async function setApiKeyActive(repos: Repositories, userId: number, keyId: string, isActive: boolean): Promise<ApiKeyRow> {
+  const row = await repos.apiKeys.findById(keyId);
+  if (!row || row.user_id !== userId) throw new NotFoundError(`API key ${keyId} not found`);
+  if (isActive) {
+    if (!row.is_active) throw new ConflictError('A revoked API key cannot be reactivated (it may have leaked); create a new key with POST /api/v2/api-keys');
+    return row;
+  }
+  await revokeApiKey(repos, userId, keyId);
+  return { ...row, is_active: false };
 }
 
 /** Active, unexpired key of an active user → its principal; anything else is the same 401. */

@@ -43,7 +43,7 @@ async function finishActiveOperation(collectionId: string) {
 }
 
 const CONTRACT_KEYS = [
-  'chunk_overlap', 'chunk_size', 'created_at', 'description', 'document_count', 'embedding_model', 'id', 'is_public', 'metadata',
+  'chunk_overlap', 'chunk_size', 'created_at', 'description', 'document_count', 'embedding_model', 'id', 'initial_operation_id', 'is_public', 'metadata',
   'name', 'needs_reindex', 'owner_id', 'quantization', 'status', 'status_message', 'total_size_bytes', 'updated_at', 'vector_count',
   'vector_store_name',
 ];
@@ -383,7 +383,8 @@ describe('reindex and operations of a collection', () => {
     await call(t.app, owner, { method: 'POST', url: `/api/v2/collections/${c.id}/sources`, payload: { source_path: folder() } });
     const ops = await call(t.app, owner, { method: 'GET', url: `/api/v2/collections/${c.id}/operations` });
     expect(ops.status).toBe(200);
-    expect(ops.body.map((o: { type: string }) => o.type)).toEqual(['index', 'reindex']);
+    // The last 'index' is the completed set-up operation every create records (initial_operation_id).
+    expect(ops.body.map((o: { type: string }) => o.type)).toEqual(['index', 'reindex', 'index']);
     const filtered = await call(t.app, owner, { method: 'GET', url: `/api/v2/collections/${c.id}/operations?status=completed&type=reindex` });
     expect(filtered.body.map((o: { type: string }) => o.type)).toEqual(['reindex']);
     const badFilter = await call(t.app, owner, { method: 'GET', url: `/api/v2/collections/${c.id}/operations?status=done` });

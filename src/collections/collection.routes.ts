@@ -97,8 +97,8 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
   const tags = ['collections'];
 
   r.post('/collections', { schema: { tags, summary: 'Create a collection', body: createBody } }, async (request, reply) => {
-    const row = await uow(request, (scope) => createCollection(context(scope, request), request.body));
-    return reply.code(201).send(toCollectionJson(row));
+    const { collection, initialOperation } = await uow(request, (scope) => createCollection(context(scope, request), request.body));
+    return reply.code(201).send({ ...toCollectionJson(collection), initial_operation_id: initialOperation.id });
   });
 
   r.get('/collections', { schema: { tags, summary: 'Collections the caller owns, shared with them, or public', querystring: listQuery } }, async (request) => {

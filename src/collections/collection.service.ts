@@ -7,10 +7,11 @@ import type { SortOrder } from '../db/pagination.js';
 import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors/domain-errors.js';
 import type { Principal } from '../http/app-deps.js';
 import { keyCollectionFilter, requireKeyMayCreateCollections } from '../api-keys/api-key.scope.js';
-import { listEmbeddingModels } from '../ingest/index.js';
+import { listAvailableEmbeddingModels } from '../ingest/index.js';
 import { cancelOperation, createOperation } from '../operations/operation.service.js';
 import { requireCollectionAccess, requireFolderNotPrivateToOthers } from './collection.access.js';
 import type { CollectionSortField } from './collection.repository.js';
+import { chooseEmbeddingModel, substitutionNote } from './embedding-model.choice.js';
 
 /** The dimension that the initial migration already has an HNSW index for. */
 const PREBUILT_INDEX_DIMENSION = 512;
@@ -30,7 +31,7 @@ export interface CollectionContext {
 }
 
 export function isKnownEmbeddingModel(model: string): boolean {
-  return listEmbeddingModels().some((m) => m.name === model);
+  return listAvailableEmbeddingModels().some((m) => m.name === model);
 }
 
 /**
@@ -41,17 +42,6 @@ export function isKnownEmbeddingModel(model: string): boolean {
  */
 export function modelForRebuild(currentModel: string, defaultModel: string): string {
   return isKnownEmbeddingModel(currentModel) ? currentModel : defaultModel;
-}
-
-export function embeddingDimensionOf(model: string): number {
-  const info = listEmbeddingModels().find((m) => m.name === model);
-  if (!info) {
-    const known = listEmbeddingModels()
-      .map((m) => m.name)
-      .join(', ');
-    throw new ValidationError(`Unknown embedding model "${model}"; available: ${known}`, { field: 'embedding_model' });
-  }
-  return info.dimension;
 }
 
 function checkChunking(chunkSize: number, chunkOverlap: number): void {
@@ -89,10 +79,18 @@ export interface NewCollectionInput {
   metadata?: Record<string, unknown>;
 }
 
-export async function createCollection(ctx: CollectionContext, input: NewCollectionInput): Promise<CollectionRow> {
+/**
+ * Creates a collection and the `index` operation that records its set-up, already completed with no
+ * files: the Python original answered `initial_operation_id` for the INDEX operation it started on
+ * create, and its web UI waits for that operation's socket to report completion before it adds the
+ * "initial source" folder (that add is then our real `index` operation).
+ */
+export async function createCollection(ctx: CollectionContext, input: NewCollectionInput): Promise<{ collection: CollectionRow; initialOperation: OperationRow }> {
   requireKeyMayCreateCollections(ctx.principal);
-  const model = input.embedding_model ?? ctx.config.defaultEmbeddingModel;
-  const dimension = embeddingDimensionOf(model);
+  const choice = chooseEmbeddingModel(input.embedding_model, ctx.config.defaultEmbeddingModel);
+  const { model, dimension } = choice;
+  const note = substitutionNote(choice);
+  const metadata = { ...(input.metadata ?? {}), ...(choice.substitutedFor ? { requested_embedding_model: choice.substitutedFor, embedding_model_note: note } : {}) };
   checkChunking(input.chunk_size, input.chunk_overlap);
   await assertNameFree(ctx.repos, ctx.principal.user.id, input.name);
   if (dimension !== PREBUILT_INDEX_DIMENSION) await ctx.repos.chunks.ensureVectorIndex(dimension);
@@ -109,10 +107,26 @@ export async function createCollection(ctx: CollectionContext, input: NewCollect
     chunk_size: input.chunk_size,
     chunk_overlap: input.chunk_overlap,
     is_public: input.is_public,
-    metadata: JSON.stringify(input.metadata ?? {}),
+    metadata: JSON.stringify(metadata),
+    status_message: note,
   });
-  await audit(ctx, row.id, 'collection_created', { name: row.name, embedding_model: model, is_public: row.is_public });
-  return row;
+  await audit(ctx, row.id, 'collection_created', {
+    name: row.name,
+    embedding_model: model,
+    requested_embedding_model: choice.substitutedFor ?? null,
+    is_public: row.is_public,
+  });
+  const now = new Date();
+  const initialOperation = await ctx.repos.operations.insert({
+    collection_id: row.id,
+    user_id: ctx.principal.user.id,
+    type: 'index',
+    status: 'completed',
+    started_at: now,
+    completed_at: now,
+    config: { initial: true, embedding_model: model },
+  });
+  return { collection: row, initialOperation };
 }
 
 export interface CollectionListInput {
@@ -259,13 +273,14 @@ export interface ReindexInput {
 
 export async function reindexCollection(ctx: CollectionContext, collectionId: string, input: ReindexInput): Promise<OperationRow> {
   const collection = await requireCollectionAccess(ctx.repos, ctx.principal, collectionId, 'write');
+  const choice = chooseEmbeddingModel(input.embedding_model ?? modelForRebuild(collection.embedding_model, ctx.config.defaultEmbeddingModel), ctx.config.defaultEmbeddingModel);
   const settings = {
     chunk_size: input.chunk_size ?? collection.chunk_size,
     chunk_overlap: input.chunk_overlap ?? collection.chunk_overlap,
-    embedding_model: input.embedding_model ?? modelForRebuild(collection.embedding_model, ctx.config.defaultEmbeddingModel),
+    embedding_model: choice.model,
   };
   checkChunking(settings.chunk_size, settings.chunk_overlap);
-  const dimension = embeddingDimensionOf(settings.embedding_model);
+  const dimension = choice.dimension;
   if (dimension !== PREBUILT_INDEX_DIMENSION) await ctx.repos.chunks.ensureVectorIndex(dimension);
   const operation = await createOperation(ctx.tx, ctx.repos, { collectionId, userId: ctx.principal.user.id, type: 'reindex', config: settings });
   await audit(ctx, collectionId, 'reindex_requested', settings, operation.id);

@@ -5,6 +5,8 @@ export interface DocumentJson {
   id: string;
   collection_id: string;
   source_id: number | null;
+  /** The folder of `source_id` (the original web UI's Files tab shows it); null when unknown. */
+  source_path: string | null;
   file_path: string;
   file_name: string;
   file_size: number;
@@ -17,11 +19,12 @@ export interface DocumentJson {
   updated_at: string;
 }
 
-export function toDocumentJson(row: DocumentRow): DocumentJson {
+export function toDocumentJson(row: DocumentRow, sourcePaths: ReadonlyMap<number, string> = new Map()): DocumentJson {
   return {
     id: row.id,
     collection_id: row.collection_id,
     source_id: row.source_id,
+    source_path: row.source_id === null ? null : (sourcePaths.get(row.source_id) ?? null),
     file_path: row.file_path,
     file_name: row.file_name,
     file_size: Number(row.file_size),

@@ -46,7 +46,7 @@ describe('documents routes', () => {
     expect(res.body).toMatchObject({ total: 2, page: 1, per_page: 1 });
     expect(Object.keys(res.body.documents[0]).sort()).toEqual([
       'chunk_count', 'collection_id', 'content_hash', 'created_at', 'error_message', 'file_name', 'file_path', 'file_size', 'id',
-      'mime_type', 'source_id', 'status', 'updated_at',
+      'mime_type', 'source_id', 'source_path', 'status', 'updated_at',
     ]);
     const completed = await call(t.app, owner, { method: 'GET', url: `/api/v2/collections/${c.id}/documents?status=completed` });
     expect(completed.body.documents.map((d: { file_name: string }) => d.file_name)).toEqual(['one.txt']);

@@ -31,7 +31,7 @@ export const documentRoutes: FastifyPluginAsync = async (app) => {
       const page = await uow(request, ({ repos, principal }) => listDocuments(repos, principal, request.params.id, { page: q.page, perPage: q.per_page, status: q.status }), {
         readOnly: true,
       });
-      return { documents: page.items.map(toDocumentJson), total: page.total, page: page.page, per_page: page.perPage };
+      return { documents: page.items.map((row) => toDocumentJson(row, page.sourcePaths)), total: page.total, page: page.page, per_page: page.perPage };
     },
   );
 

@@ -12,7 +12,10 @@ export async function listDocuments(
   query: { page: number; perPage: number; status?: DocumentStatus },
 ) {
   await requireCollectionAccess(repos, principal, collectionId, 'read');
-  return repos.documents.list({ collectionId, page: query.page, perPage: query.perPage, status: query.status });
+  const page = await repos.documents.list({ collectionId, page: query.page, perPage: query.perPage, status: query.status });
+  // A collection has a handful of sources: one query for their paths beats a join per document list.
+  const sourcePaths = new Map((await repos.sources.listByCollection(collectionId)).map((s) => [s.id, s.source_path]));
+  return { ...page, sourcePaths };
 }
 
 /** The document and its collection's owner: the file is served only from inside the owner's document roots. */

@@ -17,8 +17,9 @@ import { SocketTicketStore } from '../auth/socket-ticket.store.js';
 import { collectionRoutes } from '../collections/collection.routes.js';
 import { documentRoutes } from '../documents/document.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
-import { operationRoutes, operationSocketRoutes } from '../operations/operation.routes.js';
+import { chooseSocketProtocol, operationRoutes, operationSocketRoutes } from '../operations/operation.routes.js';
 import { searchRoutes } from '../search/search.routes.js';
+import { modelRoutes, settingsStatsRoutes, systemStatusRoutes } from '../system/system.routes.js';
 import { userAdminRoutes } from '../users/user-admin.routes.js';
 import type { AppDeps, AppOptions } from './app-deps.js';
 import { authenticate } from './auth.hook.js';
@@ -106,7 +107,7 @@ async function createApp(options: AppOptions) {
     staticCSP: true,
     transformStaticCSP: (header) => header.replace(/upgrade-insecure-requests;?/, '').replace("frame-ancestors 'self'", "frame-ancestors 'none'"),
   });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, handleProtocols: chooseSocketProtocol } });
 
   await app.register(healthRoutes, { prefix: '/api' });
   await app.register(authRoutes, { prefix: '/api/auth' });
@@ -120,8 +121,17 @@ async function createApp(options: AppOptions) {
       await v2.register(searchRoutes);
       await v2.register(socketTicketRoutes);
       await v2.register(userAdminRoutes);
+      await v2.register(systemStatusRoutes);
     },
     { prefix: '/api/v2' },
+  );
+  await app.register(
+    async (legacy) => {
+      legacy.addHook('onRequest', authenticate);
+      await legacy.register(modelRoutes);
+      await legacy.register(settingsStatsRoutes);
+    },
+    { prefix: '/api' },
   );
   await app.register(operationSocketRoutes);
 

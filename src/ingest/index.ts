@@ -16,6 +16,7 @@ export {
 export {
   createEmbeddingProvider,
   DEFAULT_EMBEDDING_MODEL,
+  listAvailableEmbeddingModels,
   listEmbeddingModels,
   type CreateEmbeddingProviderOptions,
 } from './embedding/embedding.registry.js';

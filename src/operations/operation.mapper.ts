@@ -47,3 +47,13 @@ export function toOperationJson(row: OperationRow): OperationJson {
     progress: progressOf(row),
   };
 }
+
+/**
+ * The operation as the Python original's v2-release web UI reads it (e0d751b5, `Operation.progress?:
+ * number // 0-100`): `progress` is the percentage, the contract's object moves to `progress_details`.
+ * Only the legacy list form (`GET /api/v2/operations?limit=`) answers this; see docs/api.md.
+ */
+export function toLegacyOperationJson(row: OperationRow): Omit<OperationJson, 'progress'> & { progress: number; progress_details: OperationProgressJson } {
+  const json = toOperationJson(row);
+  return { ...json, progress: json.progress.percentage, progress_details: json.progress };
+}

@@ -14,7 +14,7 @@ import { sendError } from '../http/error.mapper.js';
 import { csvEnum, idParams, pageQuery } from '../http/request-schemas.js';
 import { uow } from '../http/unit-of-work.hook.js';
 import { isTerminalEvent, type OperationEvent, type OperationEventType } from './operation-events.js';
-import { toOperationJson } from './operation.mapper.js';
+import { toLegacyOperationJson, toOperationJson } from './operation.mapper.js';
 import { cancelOperation } from './operation.service.js';
 
 /** An operation the principal may see (its collection is readable), else the same 404 as a missing one. */
@@ -32,6 +32,12 @@ const listQuery = z.object({
   ...pageQuery,
   status: csvEnum(OPERATION_STATUSES as [OperationStatus, ...OperationStatus[]]).optional(),
   operation_type: csvEnum(OPERATION_TYPES as [OperationType, ...OperationType[]]).optional(),
+  /**
+   * The v2-release original UI's parameter (`?status=processing,pending&limit=100`): it expects a
+   * bare array with a numeric `progress`. Its presence selects that legacy form; our UI and the
+   * newest original send `page`/`per_page` and get the contract's envelope.
+   */
+  limit: z.coerce.number().int().min(1).max(100).optional(),
 });
 
 /** `/api/v2/operations…` (registered under the authenticated /api/v2 scope). */
@@ -50,8 +56,8 @@ export const operationRoutes: FastifyPluginAsync = async (app) => {
       request,
       ({ repos, principal }) =>
         repos.operations.list({
-          page: q.page,
-          perPage: q.per_page,
+          page: q.limit === undefined ? q.page : 1,
+          perPage: q.limit ?? q.per_page,
           statuses: q.status,
           types: q.operation_type,
           visibleToUserId: principal.user.id,
@@ -61,6 +67,7 @@ export const operationRoutes: FastifyPluginAsync = async (app) => {
         }),
       { readOnly: true },
     );
+    if (q.limit !== undefined) return page.items.map(toLegacyOperationJson);
     return { operations: page.items.map(toOperationJson), total: page.total, page: page.page, per_page: page.perPage };
   });
 
@@ -102,10 +109,30 @@ interface SocketRequest {
   Querystring: { ticket?: string; token?: string };
 }
 
+/** The newest original web UI authenticates its sockets with `Sec-WebSocket-Protocol: access_token.<jwt>`. */
+const ACCESS_TOKEN_PROTOCOL_PREFIX = 'access_token.';
+
+function accessTokenFromProtocols(header: string | string[] | undefined): string | undefined {
+  const offered = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
+  const chosen = offered.find((p) => p.startsWith(ACCESS_TOKEN_PROTOCOL_PREFIX));
+  return chosen ? chosen.slice(ACCESS_TOKEN_PROTOCOL_PREFIX.length) || undefined : undefined;
+}
+
+/**
+ * ws's `handleProtocols`: a browser closes a socket whose answer names none of the subprotocols it
+ * offered, so the `access_token.<jwt>` one is echoed (its token was checked before the upgrade).
+ */
+export function chooseSocketProtocol(protocols: Set<string>): string | false {
+  for (const protocol of protocols) if (protocol.startsWith(ACCESS_TOKEN_PROTOCOL_PREFIX)) return protocol;
+  const [first] = protocols;
+  return first ?? false;
+}
+
 /**
  * The socket's credential: `?ticket=` from POST /api/v2/ws-tickets (what our web UI sends), else
  * the deprecated `?token=` (the original Python web UI sends it; kept so it keeps working, but a
- * long-lived token in a URL ends up in proxy and access logs), else the usual headers.
+ * long-lived token in a URL ends up in proxy and access logs), else the `access_token.<jwt>`
+ * subprotocol (the newest original UI), else the usual headers.
  */
 function socketCredential(deps: AppDeps, request: FastifyRequest<SocketRequest>): string {
   const { ticket, token } = request.query;
@@ -114,7 +141,7 @@ function socketCredential(deps: AppDeps, request: FastifyRequest<SocketRequest>)
     if (!credential) throw new UnauthorizedError('WebSocket ticket unknown, already used or expired; get a new one with POST /api/v2/ws-tickets');
     return credential;
   }
-  const credential = token || credentialOf(request);
+  const credential = token || accessTokenFromProtocols(request.headers['sec-websocket-protocol']) || credentialOf(request);
   if (!credential) throw new UnauthorizedError('Pass ?ticket=<ticket from POST /api/v2/ws-tickets>');
   return credential;
 }

@@ -37,7 +37,13 @@ describe('POST /api/v2/search', () => {
     for (const search_type of ['semantic', 'keyword', 'hybrid']) {
       const res = await post(user, { collection_uuids: [collection.id], query: 'lighthouse keeper lamp', search_type, k: 5 });
       expect(res.status, search_type).toBe(200);
-      expect(Object.keys(res.body).sort()).toEqual(['collections_searched', 'query', 'results', 'search_time_ms', 'search_type', 'total_results']);
+      expect(Object.keys(res.body).sort()).toEqual(
+        [
+          'collections_searched', 'query', 'results', 'search_time_ms', 'search_type', 'total_results',
+          // The original's additive fields (docs/api.md, compatibility).
+          'embedding_time_ms', 'failed_collections', 'partial_failure', 'reranker_model', 'reranking_time_ms', 'reranking_used', 'total_time_ms',
+        ].sort(),
+      );
       expect(res.body.search_type).toBe(search_type);
       expect(res.body.total_results).toBe(res.body.results.length);
       expect(res.body.results[0]).toMatchObject({
@@ -49,7 +55,7 @@ describe('POST /api/v2/search', () => {
         text: 'The lighthouse keeper trims the lamp wick every evening.',
       });
       expect(Object.keys(res.body.results[0]).sort()).toEqual(
-        ['chunk_id', 'collection_id', 'collection_name', 'document_id', 'embedding_model', 'file_name', 'file_path', 'metadata', 'score', 'snippet', 'text'].sort(),
+        ['chunk_id', 'chunk_index', 'collection_id', 'collection_name', 'document_id', 'embedding_model', 'file_name', 'file_path', 'metadata', 'score', 'snippet', 'text'].sort(),
       );
       // The snippet marks the query's words (stemmed: "keeper" and "lamp"), as offsets into its text.
       const snippet = res.body.results[0].snippet as { text: string; highlights: Array<[number, number]> };

@@ -12,6 +12,16 @@ export type SearchType = (typeof SEARCH_TYPES)[number];
  * on MRR@10 and recall@5 with the default model; docs/search.md has the numbers.
  */
 export const DEFAULT_SEARCH_TYPE: SearchType = 'hybrid';
+
+/**
+ * The Python original also took `question` and `code`: both ran its dense (semantic) search with a
+ * different query instruction for its Qwen model; our models have no instructions, so they are semantic.
+ */
+const ORIGINAL_SEMANTIC_ALIASES = ['question', 'code'] as const;
+const searchTypeSchema = z
+  .enum([...SEARCH_TYPES, ...ORIGINAL_SEMANTIC_ALIASES])
+  .default(DEFAULT_SEARCH_TYPE)
+  .transform((type): SearchType => ((ORIGINAL_SEMANTIC_ALIASES as readonly string[]).includes(type) ? 'semantic' : (type as SearchType)));
 export const MAX_COLLECTIONS_PER_SEARCH = 10;
 export const MAX_K = 100;
 export const MAX_QUERY_LENGTH = 1000;
@@ -33,12 +43,15 @@ const searchOptions = {
     .min(1, { message: 'query must not be empty' })
     .max(MAX_QUERY_LENGTH, { message: `query must be at most ${MAX_QUERY_LENGTH} characters` }),
   k: z.number().int().min(1, { message: 'k must be between 1 and 100' }).max(MAX_K, { message: 'k must be between 1 and 100' }).default(10),
-  search_type: z.enum(SEARCH_TYPES).default(DEFAULT_SEARCH_TYPE),
+  search_type: searchTypeSchema,
   score_threshold: z.number().finite().nullish(),
   metadata_filter: metadataFilterSchema.nullish(),
   include_content: z.boolean().default(true),
   /** Omitted: calibrated per embedding model (hybrid-calibration.ts). */
   hybrid_alpha: z.number().min(0).max(1).optional(),
+  /** Accepted for the original's clients; this server has no reranker, so answers say `reranking_used: false`. */
+  use_reranker: z.boolean().default(false),
+  rerank_model: z.string().max(200).nullish(),
 };
 
 export const searchRequestSchema = z.object({
@@ -68,6 +81,8 @@ export interface SearchResult {
   text: string | null;
   metadata: Record<string, unknown>;
   embedding_model: string;
+  /** `metadata.chunk_index`, also at the top level where the original web UI reads it; null when unknown. */
+  chunk_index: number | null;
   /** The best-matching passage with the query's terms as [start, end) UTF-16 offsets; null when no query word is in the chunk. */
   snippet: SearchSnippet | null;
 }
@@ -84,4 +99,12 @@ export interface SearchResponse {
   collections_searched: Array<{ id: string; name: string; embedding_model: string }>;
   search_type: SearchType;
   search_time_ms: number;
+  /** The original's response fields: no reranker exists here, so reranking is never used. */
+  reranking_used: false;
+  reranker_model: null;
+  embedding_time_ms: number;
+  reranking_time_ms: null;
+  total_time_ms: number;
+  partial_failure: false;
+  failed_collections: [];
 }

@@ -126,6 +126,7 @@ function toResult(row: SearchRow, collection: SearchableCollectionRow): SearchRe
     text: row.text,
     metadata: row.metadata ?? {},
     embedding_model: collection.embedding_model,
+    chunk_index: typeof row.metadata?.chunk_index === 'number' ? row.metadata.chunk_index : null,
     snippet: snippetFromHeadline(row.headline),
   };
 }
@@ -145,7 +146,7 @@ export async function searchInTransaction(
   request: SearchRequest,
   queryVector: QueryVector | undefined,
   options: SearchInTransactionOptions = {},
-): Promise<Omit<SearchResponse, 'search_time_ms'>> {
+): Promise<Omit<SearchResponse, TimingFields>> {
   const tuning = options.tuning ?? DEFAULT_TUNING;
   const collections = await loadSearchableCollections(tx, principal, request.collection_uuids);
   const needsVector = request.search_type !== 'keyword';
@@ -204,16 +205,36 @@ export async function search(
 ): Promise<SearchResponse> {
   const started = performance.now();
   let queryVector: QueryVector | undefined;
+  let embeddingMs = 0;
   if (request.search_type !== 'keyword') {
     const model = await inUnitOfWork(
       database,
       async (tx) => sharedEmbeddingModel(await loadSearchableCollections(tx, principal, request.collection_uuids)),
       { readOnly: true },
     );
+    const embeddingStarted = performance.now();
     queryVector = await embedQuery(deps.embedders, model, request.query);
+    embeddingMs = performance.now() - embeddingStarted;
   }
   const response = await inUnitOfWork(database, (tx) => searchInTransaction(tx, principal, request, queryVector, { tuning }), {
     readOnly: true,
   });
-  return { ...response, search_time_ms: Math.round((performance.now() - started) * 100) / 100 };
+  const totalMs = roundMs(performance.now() - started);
+  return {
+    ...response,
+    search_time_ms: totalMs,
+    reranking_used: false,
+    reranker_model: null,
+    embedding_time_ms: roundMs(embeddingMs),
+    reranking_time_ms: null,
+    total_time_ms: totalMs,
+    partial_failure: false,
+    failed_collections: [],
+  };
+}
+
+type TimingFields = 'search_time_ms' | 'reranking_used' | 'reranker_model' | 'embedding_time_ms' | 'reranking_time_ms' | 'total_time_ms' | 'partial_failure' | 'failed_collections';
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }

@@ -33,7 +33,7 @@ async function registerProbeRoutes(app: FastifyInstance): Promise<void> {
           const { name, fail, clash_with } = request.body;
           const row = await uow(request, async (scope) => {
             const ctx = { tx: scope.tx, repos: scope.repos, principal: scope.principal, config: scope.deps.config, meta: {} };
-            const collection = await createCollection(ctx, { name, chunk_size: 1000, chunk_overlap: 200, is_public: false });
+            const { collection } = await createCollection(ctx, { name, chunk_size: 1000, chunk_overlap: 200, is_public: false });
             await scope.repos.sources.upsert({ collection_id: collection.id, source_path: `/virtual/${name}`, config: {} });
             await scope.repos.auditLog.insert({ collection_id: collection.id, action: 'reliability_probe', user_id: scope.principal.user.id, details: { name } });
             if (fail === 'throw') throw new Error('injected failure after all inserts');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EmbeddingError, type EmbeddingModelInfo, type EmbeddingProvider } from './embedding.provider.js';
 import { HASH_MODEL_NAME, HashEmbeddingProvider } from './hash.embedder.js';
-import { OPENAI_MODEL_PREFIX, OpenAiEmbeddingProvider, openAiEnvSchema } from './openai.provider.js';
+import { OPENAI_MODEL_PREFIX, OpenAiEmbeddingProvider, openAiDimensionOf, openAiEnvSchema } from './openai.provider.js';
 import { USE_LITE_DIMENSION } from './use-lite.model.js';
 import { USE_LITE_MODEL_NAME, UseLiteEmbeddingProvider, defaultEmbeddingThreads } from './use-lite.provider.js';
 
@@ -57,4 +57,25 @@ export function createEmbeddingProvider(modelName: string, options: CreateEmbedd
 
 export function listEmbeddingModels(): EmbeddingModelInfo[] {
   return MODELS.map((m) => ({ ...m }));
+}
+
+/**
+ * The models of `SEMANTIK_OPENAI_MODELS` (as `openai:<name>`) whose dimension is known or set by
+ * `SEMANTIK_OPENAI_DIMENSIONS`; a name without a dimension could not build its vector index.
+ */
+export function listServedOpenAiModels(env: Record<string, string | undefined> = process.env): EmbeddingModelInfo[] {
+  const parsed = openAiEnvSchema.safeParse(env);
+  if (!parsed.success || !parsed.data.SEMANTIK_OPENAI_MODELS) return [];
+  const settings = parsed.data;
+  const names = [...new Set(settings.SEMANTIK_OPENAI_MODELS!.split(',').map((name) => name.trim()).filter(Boolean))];
+  return names.flatMap((remote) => {
+    const dimension = openAiDimensionOf(remote, settings);
+    if (!dimension) return [];
+    return [{ name: `${OPENAI_MODEL_PREFIX}${remote}`, dimension, description: `${remote} served by ${settings.SEMANTIK_OPENAI_BASE_URL}`, testOnly: false }];
+  });
+}
+
+/** Every model this server can embed with now: the built-in ones and the configured endpoint's. */
+export function listAvailableEmbeddingModels(env: Record<string, string | undefined> = process.env): EmbeddingModelInfo[] {
+  return [...listEmbeddingModels(), ...listServedOpenAiModels(env)];
 }

@@ -20,6 +20,12 @@ export const openAiEnvSchema = z.object({
   SEMANTIK_OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
   SEMANTIK_OPENAI_API_KEY: z.string().optional(),
   SEMANTIK_OPENAI_DIMENSIONS: z.coerce.number().int().positive().optional(),
+  /**
+   * Comma-separated model names the configured endpoint serves (e.g. a vLLM or Ollama server with
+   * `Qwen/Qwen3-Embedding-0.6B`): listed by GET /api/models and chosen when a client asks for that
+   * name, instead of the offline default.
+   */
+  SEMANTIK_OPENAI_MODELS: z.string().optional(),
 });
 export type OpenAiEnv = z.infer<typeof openAiEnvSchema>;
 
@@ -37,6 +43,11 @@ export interface OpenAiProviderSettings {
   requestDimensions: boolean;
 }
 
+/** The dimension of a remote model, or undefined when neither known nor configured. */
+export function openAiDimensionOf(remoteModel: string, env: Pick<OpenAiEnv, 'SEMANTIK_OPENAI_DIMENSIONS'>): number | undefined {
+  return env.SEMANTIK_OPENAI_DIMENSIONS ?? KNOWN_DIMENSIONS[remoteModel];
+}
+
 export class OpenAiEmbeddingProvider implements EmbeddingProvider {
   readonly model: string;
   readonly dimension: number;
@@ -49,7 +60,7 @@ export class OpenAiEmbeddingProvider implements EmbeddingProvider {
   static fromEnv(modelName: string, env: OpenAiEnv): OpenAiEmbeddingProvider {
     const remoteModel = modelName.slice(OPENAI_MODEL_PREFIX.length);
     if (!remoteModel) throw new EmbeddingError('model name "openai:" needs a model after the colon, e.g. "openai:text-embedding-3-small"');
-    const dimension = env.SEMANTIK_OPENAI_DIMENSIONS ?? KNOWN_DIMENSIONS[remoteModel];
+    const dimension = openAiDimensionOf(remoteModel, env);
     if (!dimension) {
       throw new EmbeddingError(
         `unknown dimension for "${modelName}": set SEMANTIK_OPENAI_DIMENSIONS to the length of the vectors it returns`,
