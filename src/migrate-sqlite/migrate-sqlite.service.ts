@@ -152,6 +152,7 @@ function buildReport(run: RunState, dryRun: boolean): MigrationReport {
     reconciliation,
     verification: { checked: false, ok: false, failures: reconciliation.filter((r) => !r.balanced).map((r) => `reconciliation of ${r.sourceTable} does not add up`) },
     reindex: { collections: plan.reindexCollections(), command: REINDEX_COMMAND },
+    grantedDocumentRoots: [],
     seconds: (performance.now() - run.started) / 1000,
     exitCode: 1,
   };
@@ -286,15 +287,7 @@ async function streamAndVerify(database: Database, state: RunState, ctx: CopyCon
     if (failures.length === 0) {
       // Legacy installs had no per-user document roots: without a grant, an imported non-admin's
       // collections could not be rescanned or served (src/users/user-document-roots.ts).
-      const granted = await inUnitOfWork(database, (tx) => repositoriesFor(tx).users.grantOwnedSourceFoldersToUngranted());
-      if (granted.length > 0) {
-        report.decisions.push({
-          kind: 'granted-document-roots',
-          description: "non-admin users were granted exactly the folders their imported collections index (their document roots), so reindexing and downloads keep working",
-          count: granted.length,
-          examples: granted.slice(0, 5),
-        });
-      }
+      report.grantedDocumentRoots = await inUnitOfWork(database, (tx) => repositoriesFor(tx).users.grantOwnedSourceFoldersToUngranted());
     }
     report.exitCode = failures.length === 0 ? 0 : 1;
     report.seconds = (performance.now() - state.started) / 1000;

@@ -73,6 +73,11 @@ export interface MigrationReport {
   reconciliation: ReconciliationRow[];
   verification: { checked: boolean; ok: boolean; failures: string[] };
   reindex: { collections: number; command: string };
+  /**
+   * Non-admin users granted the folders their imported collections index as document roots (a
+   * legacy install had none). Done after verification, so a dry run lists none.
+   */
+  grantedDocumentRoots: string[];
   seconds: number;
   /** 0 verified (or a clean dry run), 1 problems or verification failed. */
   exitCode: 0 | 1;
@@ -187,6 +192,9 @@ export function formatReport(report: MigrationReport): string {
   }
   const skipped = Object.entries(report.skippedRows).flatMap(([t, reasons]) => Object.entries(reasons).map(([reason, n]) => `${t} ${num(n)} (${reason})`));
   if (skipped.length) lines.push('', `Skipped rows: ${skipped.join(', ')}`);
+  if (report.grantedDocumentRoots.length) {
+    lines.push('', `Document folders granted (the folders their collections index; review in Settings → Users): ${report.grantedDocumentRoots.slice(0, 10).join(', ')}${report.grantedDocumentRoots.length > 10 ? ` … ${report.grantedDocumentRoots.length - 10} more` : ''}`);
+  }
   lines.push('');
   if (report.verification.failures.length) {
     lines.push('Verification FAILED:');
