@@ -18,11 +18,12 @@ export class CliUsageError extends Error {
   override name = 'CliUsageError';
 }
 
-export async function withCli(action: (ctx: CliContext) => Promise<number | void>): Promise<void> {
+/** `logToStderr`: for commands whose stdout is a protocol (`semantik mcp`). */
+export async function withCli(action: (ctx: CliContext) => Promise<number | void>, options: { logToStderr?: boolean } = {}): Promise<void> {
   let database: Database | undefined;
   try {
     const config = loadConfig();
-    const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+    const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', {}, { toStderr: options.logToStderr });
     const ctx: CliContext = {
       config,
       logger,

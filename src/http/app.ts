@@ -17,6 +17,7 @@ import { SocketTicketStore } from '../auth/socket-ticket.store.js';
 import { collectionRoutes } from '../collections/collection.routes.js';
 import { documentRoutes } from '../documents/document.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
+import { mcpRoutes } from '../mcp/mcp.routes.js';
 import { operationRoutes, operationSocketRoutes } from '../operations/operation.routes.js';
 import { searchRoutes } from '../search/search.routes.js';
 import { userAdminRoutes } from '../users/user-admin.routes.js';
@@ -124,6 +125,7 @@ async function createApp(options: AppOptions) {
     { prefix: '/api/v2' },
   );
   await app.register(operationSocketRoutes);
+  await app.register(mcpRoutes);
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.header('Content-Type', deps.metrics.registry.contentType);
