@@ -37,8 +37,12 @@ export const mcpRoutes: FastifyPluginAsync<McpRouteOptions> = async (app, option
     if (!request.principal) throw new UnauthorizedError();
     const server = createMcpServer(deps, request.principal);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    // The transport writes the response itself; Fastify must not send one too.
+    // The transport writes the response itself; Fastify must not send one too (so its onSend
+    // headers are not added: the ones that matter for a JSON answer are set here).
     reply.hijack();
+    reply.raw.setHeader('X-Request-Id', request.id);
+    reply.raw.setHeader('X-Content-Type-Options', 'nosniff');
+    reply.raw.setHeader('Cache-Control', 'no-store');
     reply.raw.on('close', () => {
       void transport.close();
       void server.close();
