@@ -295,6 +295,13 @@ describe('MCP over HTTP: authentication', () => {
     // Unscoped, the public collection is visible to alice.
     const unscoped = await httpClient({ authorization: `Bearer ${aliceKey}` });
     expect((await callTool(unscoped, 'list_collections')).value.total).toBe(2);
+    // Names are per owner: alice's own "bob-public" and bob's public one make the name ambiguous.
+    const own = await seedCollection(t.testDb.database, { ownerId: alice.id, name: 'bob-public', embedder, documents: [{ path: '/a/b.txt', chunks: ['mine'] }] });
+    const ambiguous = await callTool(unscoped, 'search', { query: 'lighthouse', collections: ['bob-public'] });
+    expect(ambiguous.isError).toBe(true);
+    expect(ambiguous.text).toContain('Several collections you can see are named "bob-public"');
+    expect(ambiguous.text).toContain(own.id);
+    expect(ambiguous.text).toContain(publicOther.id);
   });
 });
 
