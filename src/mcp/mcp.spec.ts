@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -84,8 +86,8 @@ async function stdioClient(apiKey: string): Promise<{ client: Client; stderr: ()
 }
 
 /** The CLI run to its end (for start-up refusals). */
-function runMcpCli(apiKey: string | undefined): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, 'mcp'], { env: stdioEnv(apiKey), stdio: ['pipe', 'pipe', 'pipe'] });
+function runMcpCli(apiKey: string | undefined, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, 'mcp'], { env: { ...stdioEnv(apiKey), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -317,6 +319,19 @@ describe('semantik mcp: start-up refusals (stdio)', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('SEMANTIK_API_KEY is not set');
     expect(missing.stdout).toBe('');
+  }, 60_000);
+
+  it('on the embedded database too: an unmigrated one exits 2 naming the fix (the exit code survives closing PGlite)', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'semantik-mcp-embedded-'));
+    try {
+      const result = await runMcpCli(aliceKey, { DATABASE_URL: '', SEMANTIK_DATA_DIR: dataDir });
+      expect(result.stderr).toContain('pending migration');
+      expect(result.stderr).toContain('semantik db migrate');
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('logs go to stderr while the protocol runs on stdout', async () => {
