@@ -35,6 +35,12 @@ export const mcpRoutes: FastifyPluginAsync<McpRouteOptions> = async (app, option
 
   app.post('/mcp', { config: { readOnly: true }, schema: { hide: true } }, async (request, reply) => {
     if (!request.principal) throw new UnauthorizedError();
+    // The SDK would run a batch of up to 100 tool calls at once: 100 searches from one request,
+    // where the HTTP API runs one. MCP removed batching in protocol 2025-06-18 and the SDK's
+    // clients never batch, so one message per request costs legitimate clients nothing.
+    if (Array.isArray(request.body) && request.body.length > 1) {
+      return reply.code(400).send({ jsonrpc: '2.0', error: { code: -32600, message: 'JSON-RPC batches are not accepted: send one message per request' }, id: null });
+    }
     const server = createMcpServer(deps, request.principal);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     // The transport writes the response itself; Fastify must not send one too (so its onSend

@@ -4,7 +4,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { DomainError } from '../errors/domain-errors.js';
 import type { Principal } from '../http/app-deps.js';
 import type { Logger } from '../shared/logger.js';
-import { getDocumentToolInput, listCollectionsToolInput, MCP_MAX_K, searchToolInput } from './mcp.schema.js';
+import { DEFAULT_PAGE_CHARS, MAX_PAGE_CHARS } from '../documents/document-text.service.js';
+import { getDocumentToolInput, listCollectionsToolInput, MAX_LISTED_COLLECTIONS, MAX_PASSAGE_CHARS, MCP_MAX_K, searchToolInput } from './mcp.schema.js';
 import { getDocumentTool, listCollectionsTool, searchTool, type McpToolDeps } from './mcp.tools.js';
 
 export interface McpDeps extends McpToolDeps {
@@ -48,7 +49,7 @@ export function createMcpServer(deps: McpDeps, principal: Principal | PrincipalS
       title: 'Search documents',
       description:
         'Search the indexed documents for passages matching a query. Returns up to k documents, best first, each with ' +
-        `file_name, file_path, collection, score and the matching passage (≤ 1,200 characters), not the whole document. ` +
+        `file_name, file_path, collection, score and the matching passage (≤ ${MAX_PASSAGE_CHARS} characters), not the whole document. ` +
         `k is at most ${MCP_MAX_K}. Use get_document with a result's document_id to read more of it.`,
       inputSchema: searchToolInput,
       annotations,
@@ -62,7 +63,7 @@ export function createMcpServer(deps: McpDeps, principal: Principal | PrincipalS
       title: 'List collections',
       description:
         'The collections you can search (yours, shared with you, public): id, name, description, status, ' +
-        'document and vector counts, embedding model. Up to 100, by name.',
+        `document and vector counts, embedding model. Up to ${MAX_LISTED_COLLECTIONS}, by name.`,
       inputSchema: listCollectionsToolInput,
       annotations,
     },
@@ -74,7 +75,7 @@ export function createMcpServer(deps: McpDeps, principal: Principal | PrincipalS
     {
       title: 'Read a document',
       description:
-        "A document's metadata and one page of its extracted text (default 4,000, at most 8,000 characters), by the " +
+        `A document's metadata and one page of its extracted text (default ${DEFAULT_PAGE_CHARS}, at most ${MAX_PAGE_CHARS} characters), by the ` +
         'document_id of a search result. Pages follow the document\'s chunks: pass next_from_chunk as from_chunk to read ' +
         'the next page; next_from_chunk is null at the end.',
       inputSchema: getDocumentToolInput,

@@ -286,6 +286,17 @@ describe('MCP over HTTP: authentication', () => {
     expect(get.status).toBe(405);
   });
 
+  it('refuses JSON-RPC batches (one search per request, as over the HTTP API)', async () => {
+    const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'search', arguments: { query: 'lighthouse' } } });
+    const res = await fetch(mcpUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${aliceKey}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify([call(1), call(2)]),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('batches are not accepted');
+  });
+
   it('a collection-scoped key reaches only its collections, like over the HTTP API', async () => {
     const publicOther = await seedCollection(t.testDb.database, { ownerId: bob.id, name: 'bob-public', isPublic: true, embedder, documents: [{ path: '/p/a.txt', chunks: ['public lighthouse'] }] });
     const { key } = await createKey(alice, { collection_ids: [aliceCollection.id] });
