@@ -5,13 +5,12 @@
  * 50 out of 200) and POST /api/v2/collections (unique names), then checks that the pool's in-use
  * count returns to 0. Run: npm run bench:api [-- --duration 10 --connections 10]
  */
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBenchDatabase, fmt, machineLine, writeReport } from './bench-support.js';
+import { createBenchDatabase, fmt, machineLine, startBenchServer, writeReport } from './bench-support.js';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -34,27 +33,6 @@ const CONNECTIONS = argValue('--connections', 10);
 const SEED_COLLECTIONS = 200;
 const JWT_SECRET_KEY = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
-async function startServer(databaseUrl: string, dataDir: string) {
-  const bin = path.resolve(import.meta.dirname, '..', 'bin', 'semantik.js');
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--no-worker'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, JWT_SECRET_KEY, SEMANTIK_DATA_DIR: dataDir, LOG_LEVEL: 'error', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const match = /running at (http:\/\/\S+?) /.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-    setTimeout(() => reject(new Error(`server did not start in 60 s: ${stderr}`)), 60_000).unref();
-  });
-  return { child, url };
-}
-
 async function json(url: string, init: RequestInit & { token?: string } = {}): Promise<any> {
   const res = await fetch(url, {
     ...init,
@@ -73,7 +51,7 @@ async function main() {
   // This process only creates and drops the database: one connection, the server has its own pool.
   const bench = await createBenchDatabase('semantik_bench_api', { DB_POOL_SIZE: '1', DB_MAX_OVERFLOW: '0' });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'semantik-bench-api-'));
-  const server = await startServer(bench.url, dataDir);
+  const server = await startBenchServer(bench.url, dataDir, { JWT_SECRET_KEY });
   try {
     const base = server.url;
     await json(`${base}/api/auth/register`, { method: 'POST', body: JSON.stringify({ username: 'bench', email: 'bench@example.test', password: 'bench-password' }) });

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,4 +69,33 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/**
+ * `semantik serve --no-worker` in its own process on an ephemeral port (so the load generator does
+ * not share the server's event loop), resolved once it prints the URL it listens on.
+ */
+export async function startBenchServer(
+  databaseUrl: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
+  const bin = path.resolve(import.meta.dirname, '..', 'bin', 'semantik.js');
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--no-worker'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, SEMANTIK_DATA_DIR: dataDir, LOG_LEVEL: 'error', NODE_ENV: 'production', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /running at (http:\/\/\S+?) /.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+    setTimeout(() => reject(new Error(`server did not start in 60 s: ${stderr}`)), 60_000).unref();
+  });
+  return { child, url };
 }

@@ -115,6 +115,19 @@ export class ChunkRepository {
       .execute();
   }
 
+  /** Up to `limit` chunks of a document from `fromIndex` on, in order: one page of its text. */
+  listPageByDocument(documentId: string, generation: number, fromIndex: number, limit: number) {
+    return this.tx
+      .selectFrom('chunks')
+      .select(['chunk_index', 'text', 'start_offset', 'end_offset', 'page'])
+      .where('document_id', '=', documentId)
+      .where('generation', '=', generation)
+      .where('chunk_index', '>=', fromIndex)
+      .orderBy('chunk_index')
+      .limit(limit)
+      .execute();
+  }
+
   async deleteByDocuments(documentIds: readonly string[], generation?: number): Promise<number> {
     if (documentIds.length === 0) return 0;
     let query = this.tx.deleteFrom('chunks').where('document_id', 'in', documentIds);

@@ -18,22 +18,26 @@ export class CliUsageError extends Error {
   override name = 'CliUsageError';
 }
 
-export async function withCli(action: (ctx: CliContext) => Promise<number | void>): Promise<void> {
+/** `logToStderr`: for commands whose stdout is a protocol (`semantik mcp`). */
+export async function withCli(action: (ctx: CliContext) => Promise<number | void>, options: { logToStderr?: boolean } = {}): Promise<void> {
   let database: Database | undefined;
+  let exitCode = 0;
   try {
     const config = loadConfig();
-    const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
+    const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', {}, { toStderr: options.logToStderr });
     const ctx: CliContext = {
       config,
       logger,
       openDatabase: async () => (database ??= await openDatabase(config, { onPoolError: (err) => logger.warn({ err }, 'idle database client error') })),
     };
-    const code = await action(ctx);
-    process.exitCode = code ?? 0;
+    exitCode = (await action(ctx)) ?? 0;
   } catch (err) {
-    process.exitCode = reportCliError(err);
+    exitCode = reportCliError(err);
   } finally {
     await database?.close().catch(() => {});
+    // After the close: closing PGlite ends its emscripten runtime, which sets process.exitCode = 0
+    // and so turned every failing command on the embedded database into exit 0.
+    process.exitCode = exitCode;
   }
 }
 

@@ -17,6 +17,7 @@ import { SocketTicketStore } from '../auth/socket-ticket.store.js';
 import { collectionRoutes } from '../collections/collection.routes.js';
 import { documentRoutes } from '../documents/document.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
+import { mcpRoutes } from '../mcp/mcp.routes.js';
 import { chooseSocketProtocol, operationRoutes, operationSocketRoutes } from '../operations/operation.routes.js';
 import { searchRoutes } from '../search/search.routes.js';
 import { modelRoutes, settingsStatsRoutes, systemStatusRoutes } from '../system/system.routes.js';
@@ -134,6 +135,7 @@ async function createApp(options: AppOptions) {
     { prefix: '/api' },
   );
   await app.register(operationSocketRoutes);
+  await app.register(mcpRoutes);
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.header('Content-Type', deps.metrics.registry.contentType);

@@ -29,6 +29,9 @@ export interface FixtureChunk {
   /** The chunk's keyword fields (title, headings, file name), as chunkContextFor makes them. */
   context?: string;
   metadata?: Record<string, unknown>;
+  /** Where the chunk lies in the document's text (`text === documentText.slice(start, end)`). */
+  startOffset?: number;
+  endOffset?: number;
 }
 
 export interface FixtureDocument {
@@ -99,6 +102,8 @@ export async function seedCollection(database: Database, options: SeedOptions): 
           chunk_index: i,
           text: c.text,
           context: c.context ?? '',
+          start_offset: c.startOffset ?? null,
+          end_offset: c.endOffset ?? null,
           metadata: c.metadata ?? {},
           embedding: vectors[i]!,
         })),
