@@ -121,6 +121,8 @@ export async function searchTool(deps: McpToolDeps, principal: Principal, args: 
       score_threshold: args.score_threshold,
       metadata_filter: args.metadata_filter,
       include_content: true,
+      // No reranker is configured on this server (GET /api/v2/system/status); the tool does not offer one.
+      use_reranker: false,
     },
     { embedders: deps.embedders },
   );
