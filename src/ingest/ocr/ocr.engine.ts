@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createWorker, OEM, type Worker } from 'tesseract.js';
+import { languageDataFolder, type OcrSettings } from './ocr.settings.js';
+
+export interface RecognizedPage {
+  text: string;
+  /** Tesseract's mean word confidence, 0–100. */
+  confidence: number;
+}
+
+/**
+ * One Tesseract worker for a whole job, started on the first page that needs it (start-up loads
+ * ~10 MB of model and takes 1–3 s, so a job of text files pays nothing) and terminated by the job.
+ * tesseract.js runs recognition in its own worker_thread, so the event loop (HTTP, heartbeats)
+ * stays free while a page is read; pages are recognised one at a time, in arrival order.
+ */
+export class OcrEngine {
+  private worker: Promise<Worker> | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+  private dataDir: string | undefined;
+  private closed = false;
+
+  constructor(readonly settings: OcrSettings) {}
+
+  /** Budget for one document: pages and recognition time (waiting behind other documents is not counted). */
+  budget(): OcrBudget {
+    return new OcrBudget(this);
+  }
+
+  recognize(image: Uint8Array): Promise<RecognizedPage & { ms: number }> {
+    const run = this.tail.then(async () => {
+      if (this.closed) throw new Error('OCR engine closed');
+      const worker = await this.start();
+      const started = performance.now();
+      const { data } = await worker.recognize(Buffer.from(image));
+      return { text: data.text ?? '', confidence: data.confidence ?? 0, ms: performance.now() - started };
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.then((w) => w.terminate()).catch(() => undefined);
+    if (this.dataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  private start(): Promise<Worker> {
+    if (!this.worker) {
+      this.worker = createWorker(this.settings.languages, OEM.LSTM_ONLY, {
+        langPath: this.languageFolder(),
+        gzip: true,
+        // 'none': never read or write a traineddata cache in the working directory.
+        cacheMethod: 'none',
+      });
+      this.worker.catch(() => {
+        this.worker = undefined; // a failed start is retried by the next page, not cached
+      });
+    }
+    return this.worker;
+  }
+
+  /** tesseract.js reads every language from one folder: with languages from several packages, link them into one. */
+  private languageFolder(): string {
+    const folders = this.settings.languages.map((code) => {
+      const folder = languageDataFolder(code);
+      if (!folder) throw new Error(`OCR language "${code}" is not installed: npm install @tesseract.js-data/${code}, or remove it from SEMANTIK_OCR_LANGUAGES`);
+      return folder;
+    });
+    if (new Set(folders).size === 1) return folders[0]!;
+    this.dataDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'semantik-ocr-'));
+    this.settings.languages.forEach((code, i) => {
+      const target = path.join(this.dataDir!, `${code}.traineddata.gz`);
+      if (!fs.existsSync(target)) fs.symlinkSync(path.join(folders[i]!, `${code}.traineddata.gz`), target);
+    });
+    return this.dataDir;
+  }
+}
+
+/** What one document may still spend, and what it did: recorded in the document's metadata. */
+export class OcrBudget {
+  readonly pages: number[] = [];
+  private readonly confidences: number[] = [];
+  private spentMs = 0;
+  skipped = 0;
+
+  constructor(private readonly engine: OcrEngine) {}
+
+  get exhausted(): boolean {
+    const { maxPagesPerDocument, maxSecondsPerDocument } = this.engine.settings;
+    return this.pages.length >= maxPagesPerDocument || this.spentMs >= maxSecondsPerDocument * 1000;
+  }
+
+  /** Recognises one page (1-based number) unless the budget is spent; undefined then (and counted as skipped). */
+  async recognizePage(page: number, image: () => Promise<Uint8Array>): Promise<string | undefined> {
+    if (this.exhausted) {
+      this.skipped++;
+      return undefined;
+    }
+    const result = await this.engine.recognize(await image());
+    this.spentMs += result.ms;
+    this.pages.push(page);
+    this.confidences.push(result.confidence);
+    return result.text;
+  }
+
+  /** `ocr_pages`, `ocr_confidence` (mean, 0–100), `ocr_pages_skipped` (over budget); empty when nothing was OCR'd. */
+  metadata(): Record<string, number | number[]> {
+    if (this.pages.length === 0 && this.skipped === 0) return {};
+    const mean = this.confidences.reduce((a, b) => a + b, 0) / Math.max(1, this.confidences.length);
+    return {
+      ocr_pages: [...this.pages],
+      ocr_confidence: Math.round(mean * 10) / 10,
+      ...(this.skipped > 0 ? { ocr_pages_skipped: this.skipped } : {}),
+    };
+  }
+}
