@@ -3,9 +3,11 @@ import path from 'node:path';
 import type { FormatText } from '../extracted-text.js';
 import { ExtractionError } from '../extraction.error.js';
 import { joinSections, oneLine, type NumberedSection } from '../sectioned.text.js';
-import { attributeByLocalName, elementsByLocalName, ooxmlCoreMetadata, openZip, readXml } from './zipped-xml.js';
+import { elementsByLocalName, ooxmlCoreMetadata, openZip, readXml } from './zipped-xml.js';
 
 const FORMAT = 'PPTX';
+/** `r:id` on a slide entry (its plain `id` attribute is a number, not the relationship). */
+const RELATIONSHIPS_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 
 /**
  * Slides in presentation order (ppt/presentation.xml's slide list through its relationships; file
@@ -39,7 +41,7 @@ async function slidesInOrder(zip: Awaited<ReturnType<typeof openZip>>, filePath?
     if (id && target) targets.set(id, path.posix.normalize(path.posix.join('ppt', target.replace(/^\//, '../'))));
   }
   return elementsByLocalName(presentation, 'sldId')
-    .map((sld) => targets.get(attributeByLocalName(sld, 'id') ?? ''))
+    .map((sld) => targets.get(sld.getAttributeNS(RELATIONSHIPS_NS, 'id') ?? ''))
     .filter((target): target is string => target !== undefined && zip.file(target) !== null);
 }
 
