@@ -158,12 +158,14 @@ export function documentMetadata(facts: ExtractedFacts): Record<string, unknown>
 /**
  * Chunk metadata stored as jsonb (offsets and page have their own columns). A slide, sheet,
  * chapter or message number is repeated under its own name (`{"slide": 3}`) so a filter or a
- * result can say "slide 3" without knowing the document's page unit.
+ * result can say "slide 3" without knowing the document's page unit. A chunk running over a page
+ * break keeps its first page in `page` and its last in `end_page` ("pages 11–12").
  */
 export function chunkMetadata(chunk: Chunk, title: string | undefined, pageUnit?: PageUnit): Record<string, unknown> {
   return {
     heading_path: chunk.headingPath,
     ...(title ? { title } : {}),
+    ...(chunk.endPage !== undefined ? { end_page: chunk.endPage } : {}),
     ...(pageUnit && pageUnit !== 'page' && chunk.page !== undefined ? { [pageUnit]: chunk.page } : {}),
   };
 }

@@ -57,6 +57,9 @@ export class OcrEngine {
         gzip: true,
         // 'none': never read or write a traineddata cache in the working directory.
         cacheMethod: 'none',
+        // Without a handler tesseract.js rethrows a failed job (an unreadable image) as an
+        // uncaught exception, which would kill the worker process; the job's promise rejects anyway.
+        errorHandler: () => undefined,
       });
       this.worker.catch(() => {
         this.worker = undefined; // a failed start is retried by the next page, not cached
