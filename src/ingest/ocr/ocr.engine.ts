@@ -4,11 +4,17 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createWorker, OEM, type Worker } from 'tesseract.js';
 import { languageDataFolder, type OcrSettings } from './ocr.settings.js';
+import { PageRenderer } from './page.renderer.js';
 
 export interface RecognizedPage {
   text: string;
   /** Tesseract's mean word confidence, 0–100. */
   confidence: number;
+}
+
+/** A page that could not be read within what was left of its document's time budget. */
+export class OcrTimeoutError extends Error {
+  override name = 'OcrTimeoutError';
 }
 
 /**
@@ -22,6 +28,8 @@ export class OcrEngine {
   private tail: Promise<unknown> = Promise.resolve();
   private dataDir: string | undefined;
   private closed = false;
+  /** PDF pages and TIFF frames → PNG, in a worker thread of its own. */
+  readonly renderer = new PageRenderer();
 
   constructor(readonly settings: OcrSettings) {}
 
@@ -30,13 +38,31 @@ export class OcrEngine {
     return new OcrBudget(this);
   }
 
-  recognize(image: Uint8Array): Promise<RecognizedPage & { ms: number }> {
+  /**
+   * Recognises one image. A page still running after `timeoutMs` cannot be interrupted inside
+   * Tesseract, so its worker is terminated (the next page starts a new one, 1–3 s) and the page
+   * fails with OcrTimeoutError: a document's time budget is a limit, not a hint.
+   */
+  recognize(image: Uint8Array, timeoutMs: number): Promise<RecognizedPage & { ms: number }> {
     const run = this.tail.then(async () => {
       if (this.closed) throw new Error('OCR engine closed');
-      const worker = await this.start();
+      const starting = this.start();
+      const worker = await starting;
       const started = performance.now();
-      const { data } = await worker.recognize(Buffer.from(image));
-      return { text: data.text ?? '', confidence: data.confidence ?? 0, ms: performance.now() - started };
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          if (this.worker === starting) this.worker = undefined;
+          void worker.terminate().catch(() => undefined);
+          reject(new OcrTimeoutError(`OCR of one page took over ${Math.round(timeoutMs)} ms (SEMANTIK_OCR_MAX_SECONDS)`));
+        }, Math.max(0, timeoutMs));
+      });
+      try {
+        const { data } = await Promise.race([worker.recognize(Buffer.from(image)), timeout]);
+        return { text: data.text ?? '', confidence: data.confidence ?? 0, ms: performance.now() - started };
+      } finally {
+        clearTimeout(timer);
+      }
     });
     this.tail = run.catch(() => undefined);
     return run;
@@ -47,6 +73,7 @@ export class OcrEngine {
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await worker.then((w) => w.terminate()).catch(() => undefined);
+    await this.renderer.close();
     if (this.dataDir) fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 
@@ -92,20 +119,37 @@ export class OcrBudget {
   private spentMs = 0;
   skipped = 0;
 
-  constructor(private readonly engine: OcrEngine) {}
+  constructor(readonly engine: OcrEngine) {}
 
   get exhausted(): boolean {
-    const { maxPagesPerDocument, maxSecondsPerDocument } = this.engine.settings;
-    return this.pages.length >= maxPagesPerDocument || this.spentMs >= maxSecondsPerDocument * 1000;
+    const { maxPagesPerDocument } = this.engine.settings;
+    return this.pages.length >= maxPagesPerDocument || this.remainingMs() <= 0;
   }
 
-  /** Recognises one page (1-based number) unless the budget is spent; undefined then (and counted as skipped). */
-  async recognizePage(page: number, image: () => Promise<Uint8Array>): Promise<string | undefined> {
+  private remainingMs(): number {
+    return this.engine.settings.maxSecondsPerDocument * 1000 - this.spentMs;
+  }
+
+  /**
+   * Recognises one page (1-based number) unless the budget is spent (then undefined, counted as
+   * skipped). A blank page (`image` resolves to undefined) costs nothing and is not recorded.
+   */
+  async recognizePage(page: number, image: () => Promise<Uint8Array | undefined>): Promise<string | undefined> {
     if (this.exhausted) {
       this.skipped++;
       return undefined;
     }
-    const result = await this.engine.recognize(await image());
+    const png = await image();
+    if (!png) return undefined;
+    let result: RecognizedPage & { ms: number };
+    try {
+      result = await this.engine.recognize(png, this.remainingMs());
+    } catch (err) {
+      if (!(err instanceof OcrTimeoutError)) throw err;
+      this.spentMs = Infinity;
+      this.skipped++;
+      return undefined;
+    }
     this.spentMs += result.ms;
     this.pages.push(page);
     this.confidences.push(result.confidence);

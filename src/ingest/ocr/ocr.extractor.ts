@@ -1,7 +1,7 @@
 import { ExtractionError } from '../extract/extraction.error.js';
 import { joinPages } from '../extract/pdf.extractor.js';
 import type { OcrBudget } from './ocr.engine.js';
-import { openRenderable, type RenderableDocument } from './page.renderer.js';
+import type { RenderableDocument } from './page.renderer.js';
 
 /**
  * A page whose text layer has fewer letters and digits than this is treated as scanned: scans
@@ -18,14 +18,14 @@ export async function ocrPdfPages(bytes: Uint8Array, pageTexts: readonly string[
   const result = [...pageTexts];
   const scanned = result.flatMap((text, i) => (hasTextLayer(text) ? [] : [i + 1]));
   if (scanned.length === 0) return result;
-  const document = await openForRendering(bytes, 'application/pdf', 'PDF', filePath);
+  const document = await openForRendering(budget, bytes, 'application/pdf', 'PDF', filePath);
   try {
     for (const page of scanned) {
       const text = await budget.recognizePage(page, () => renderOrFail(document, page, 'PDF', filePath));
       if (text !== undefined && text.trim().length > result[page - 1]!.trim().length) result[page - 1] = text;
     }
   } finally {
-    document.close();
+    await document.close();
   }
   return result;
 }
@@ -44,13 +44,13 @@ export async function ocrImage(bytes: Uint8Array, mimeType: string, budget: OcrB
   const pageTexts: string[] = [];
   try {
     if (mimeType === 'image/tiff') {
-      const document = await openForRendering(bytes, mimeType, label, filePath);
+      const document = await openForRendering(budget, bytes, mimeType, label, filePath);
       try {
         for (let page = 1; page <= document.pageCount; page++) {
           pageTexts.push((await budget.recognizePage(page, () => renderOrFail(document, page, label, filePath))) ?? '');
         }
       } finally {
-        document.close();
+        await document.close();
       }
     } else {
       pageTexts.push((await budget.recognizePage(1, async () => bytes)) ?? '');
@@ -62,15 +62,15 @@ export async function ocrImage(bytes: Uint8Array, mimeType: string, budget: OcrB
   return joinPages(pageTexts);
 }
 
-async function openForRendering(bytes: Uint8Array, magic: string, label: string, filePath?: string): Promise<RenderableDocument> {
+async function openForRendering(budget: OcrBudget, bytes: Uint8Array, magic: string, label: string, filePath?: string): Promise<RenderableDocument> {
   try {
-    return await openRenderable(bytes, magic);
+    return await budget.engine.renderer.open(bytes, magic);
   } catch (err) {
     throw new ExtractionError('corrupt', `corrupt ${label}: cannot be rendered for OCR (${errorText(err)})`, filePath, { cause: err });
   }
 }
 
-async function renderOrFail(document: RenderableDocument, page: number, label: string, filePath?: string): Promise<Uint8Array> {
+async function renderOrFail(document: RenderableDocument, page: number, label: string, filePath?: string): Promise<Uint8Array | undefined> {
   try {
     return await document.renderPage(page);
   } catch (err) {

@@ -23,6 +23,7 @@ beforeAll(async () => {
   const second = await renderTextPng(['This second page is over the budget.']);
   fs.writeFileSync(file('two-scans.pdf'), await buildScannedPdf([first, second]));
   fs.writeFileSync(file('photo.png'), first);
+  fs.writeFileSync(file('blank-first.pdf'), await buildScannedPdf([await renderTextPng([]), first]));
   fs.writeFileSync(file('broken.png'), Buffer.from('not a png at all, only words'));
   fs.writeFileSync(file('broken.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64, 7)]));
   engine = new OcrEngine(settings);
@@ -66,5 +67,23 @@ describe('OCR', () => {
     const photo = await extract('photo.png', engine);
     expect(photo.text).toMatch(/Marmalade/);
     expect(photo.metadata).toMatchObject({ ocr_pages: [1] });
+  });
+
+  it('a blank scanned page is not sent to Tesseract and does not use up the page budget', async () => {
+    const result = await extract('blank-first.pdf', engine);
+    expect(result.metadata).toMatchObject({ page_count: 2, ocr_pages: [2] });
+    expect(result.metadata).not.toHaveProperty('ocr_pages_skipped');
+    expect(result.pages).toEqual([{ page: 2, startOffset: 0, endOffset: result.text.length }]);
+  });
+
+  it('the time budget is a limit: a page still running when it runs out is stopped and the rest are left out', async () => {
+    const hurried = new OcrEngine({ ...settings, maxPagesPerDocument: 50, maxSecondsPerDocument: 0.001 });
+    try {
+      const err = await extract('two-scans.pdf', hurried).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ExtractionError);
+      expect(err).toMatchObject({ reason: 'no_text', message: expect.stringContaining('OCR budget spent before any text was found: 2 page(s) left out') });
+    } finally {
+      await hurried.close();
+    }
   });
 });
