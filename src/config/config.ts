@@ -85,7 +85,7 @@ export const configSchema = z.object({
   SEMANTIK_OCR_LANGUAGES: z
     .string()
     .default('eng')
-    .transform((value) => value.split(/[+,\s]+/).filter(Boolean))
+    .transform((value) => [...new Set(value.split(/[+,\s]+/).filter(Boolean))])
     .refine((codes) => codes.length > 0, { message: 'name at least one language, e.g. eng or eng+deu' })
     .superRefine((codes, ctx) => {
       for (const code of codes) {

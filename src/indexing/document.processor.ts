@@ -49,7 +49,7 @@ export interface PrepareOptions {
   embedder: EmbeddingProvider;
   /** The job's OCR engine (one Tesseract worker for the whole job); absent when SEMANTIK_OCR=off. */
   ocr?: OcrEngine;
-  /** Accumulates `extract_ms` (read + extract + chunk) and `embed_ms`. */
+  /** Accumulates `extract_ms` (read + extract + chunk, OCR included), `ocr_pages`, `ocr_ms` (Tesseract time) and `embed_ms`. */
   addMetric(name: string, value: number): void;
 }
 
@@ -66,6 +66,7 @@ const EXTRACT_CONCURRENCY = 4;
  */
 export async function prepareDocuments<T extends DocumentInput>(inputs: readonly T[], options: PrepareOptions): Promise<PreparedDocument<T>[]> {
   const extractStart = performance.now();
+  const ocrBefore = options.ocr ? { ...options.ocr.totals } : undefined;
   const extracted: (
     | ({ input: T; ok: true; mimeType: string; chunks: Chunk[] } & ExtractedFacts)
     | { input: T; ok: false; mimeType: string | null; error: string }
@@ -79,6 +80,10 @@ export async function prepareDocuments<T extends DocumentInput>(inputs: readonly
   };
   await Promise.all(Array.from({ length: Math.min(EXTRACT_CONCURRENCY, inputs.length) }, extractWorker));
   options.addMetric('extract_ms', performance.now() - extractStart);
+  if (options.ocr && ocrBefore && options.ocr.totals.pages > ocrBefore.pages) {
+    options.addMetric('ocr_pages', options.ocr.totals.pages - ocrBefore.pages);
+    options.addMetric('ocr_ms', options.ocr.totals.recognizeMs - ocrBefore.recognizeMs);
+  }
 
   const texts: string[] = [];
   for (const doc of extracted) {

@@ -74,6 +74,8 @@ describe('OCR', () => {
     expect(result.metadata).toMatchObject({ page_count: 2, ocr_pages: [2] });
     expect(result.metadata).not.toHaveProperty('ocr_pages_skipped');
     expect(result.pages).toEqual([{ page: 2, startOffset: 0, endOffset: result.text.length }]);
+    // Every document above went through one Tesseract worker: start-up (1–3 s) is paid once per job.
+    expect(engine.totals).toMatchObject({ pages: 3, workersStarted: 1 });
   });
 
   it('the time budget is a limit: a page still running when it runs out is stopped and the rest are left out', async () => {
