@@ -9,7 +9,11 @@
  * uses a fresh database. Time shares come from the operation's metrics (extract = read + extract +
  * chunk; embed = the model; write = the batch transactions), as a share of the operation's wall time.
  *
- * Run: npm run bench:ingest [-- --docs 1000 --models universal-sentence-encoder-lite,deterministic-hash-384]
+ * OCR run (report `ingest-ocr`): the same documents plus OCR_PAGES scanned pages (image-only PDFs of
+ * 2 pages, ~30 lines of 11 pt prose each, made with mupdf), 1 worker, the first model; reports OCR
+ * pages/s per core (one Tesseract worker per job = one core) and OCR's share of the wall time.
+ *
+ * Run: npm run bench:ingest [-- --docs 1000 --models universal-sentence-encoder-lite,deterministic-hash-384 --ocr-pages 20]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +28,7 @@ import { InProcessOperationEventBus } from '../src/operations/operation-events.j
 import { createOperation } from '../src/operations/operation.service.js';
 import { startWorker, type RunningWorker } from '../src/operations/worker.js';
 import { createLogger } from '../src/shared/logger.js';
+import { buildScannedPdf, renderTextPng } from '../test/fixtures/scanned-files.js';
 import { createBenchDatabase, fmt, machineLine, writeReport } from './bench-support.js';
 
 const args = process.argv.slice(2);
@@ -33,6 +38,7 @@ const argValue = (flag: string, fallback: string) => {
 };
 const DOCS = Number(argValue('--docs', '1000'));
 const MODELS = argValue('--models', `${DEFAULT_EMBEDDING_MODEL},deterministic-hash-384`).split(',');
+const OCR_PAGES = Number(argValue('--ocr-pages', '20'));
 
 // ---------- deterministic corpus ----------
 let seed = 7;
@@ -94,6 +100,18 @@ interface RunResult {
   operationMs: number;
   /** 1-minute load average when the run started: other work on the machine skews the numbers. */
   loadAtStart: number;
+  ocrPages: number;
+  ocrMs: number;
+}
+
+/** Image-only PDFs of 2 pages each (what a scanner writes), `pages` pages in all. */
+async function writeScans(dir: string, pages: number): Promise<void> {
+  const pngs: Uint8Array[] = [];
+  for (let i = 0; i < pages; i++) {
+    const lines = Array.from({ length: 30 }, () => sentence().slice(0, 75));
+    pngs.push(await renderTextPng(lines, { fontSize: 11 }));
+  }
+  for (let i = 0; i < pngs.length; i += 2) fs.writeFileSync(path.join(dir, `scan-${i / 2}.pdf`), await buildScannedPdf(pngs.slice(i, i + 2)));
 }
 
 async function run(model: string, workers: number, folders: string[], root: string): Promise<RunResult> {
@@ -108,7 +126,8 @@ async function run(model: string, workers: number, folders: string[], root: stri
   try {
     const { database, config } = bench;
     const user = await inUnitOfWork(database, (tx) =>
-      repositoriesFor(tx).users.insert({ username: 'bench', email: 'bench@example.test', hashed_password: 'x' }),
+      // A superuser reads SEMANTIK_DOCUMENT_ROOTS (an ordinary user with no roots granted may index nothing, issue 15).
+      repositoriesFor(tx).users.insert({ username: 'bench', email: 'bench@example.test', hashed_password: 'x', is_superuser: true }),
     );
     const collections = await inUnitOfWork(database, (tx) =>
       Promise.all(
@@ -157,6 +176,8 @@ async function run(model: string, workers: number, folders: string[], root: stri
       scanMs: sum('scan_ms'),
       operationMs: sum('total_ms'),
       loadAtStart,
+      ocrPages: sum('ocr_pages'),
+      ocrMs: sum('ocr_ms'),
     };
   } finally {
     await Promise.all(running.map((w) => w.stop()));
@@ -179,8 +200,19 @@ async function main(): Promise<void> {
   // The same files split in two for the two-worker run.
   fs.readdirSync(all).forEach((name, i) => fs.copyFileSync(path.join(all, name), path.join(halves[i % 2]!, name)));
 
+  const scans = path.join(root, 'with-scans');
+  fs.mkdirSync(scans);
+  for (const name of fs.readdirSync(all)) fs.copyFileSync(path.join(all, name), path.join(scans, name));
+  await writeScans(scans, OCR_PAGES);
+
   const results: RunResult[] = [];
+  let ocr: RunResult | undefined;
   try {
+    if (OCR_PAGES > 0) {
+      console.error(`… OCR: ${MODELS[0]}, 1 worker, ${fmt(DOCS)} documents + ${OCR_PAGES} scanned pages`);
+      ocr = await run(MODELS[0]!, 1, [scans], root);
+      console.error(`   ${fmt(ocr.wallMs / 1000, 1)} s, ${ocr.ocrPages} pages OCR'd in ${fmt(ocr.ocrMs / 1000, 1)} s`);
+    }
     for (const model of MODELS) {
       for (const workers of [1, 2]) {
         console.error(`… ${model}, ${workers} worker(s)`);
@@ -224,6 +256,26 @@ async function main(): Promise<void> {
     'Run: `npm run bench:ingest` (options: `-- --docs N --models a,b`)',
   ];
   writeReport('ingest', lines.join('\n'));
+  if (ocr) writeReport('ingest-ocr', ocrReport(ocr).join('\n'));
+}
+
+function ocrReport(r: RunResult): string[] {
+  return [
+    '## OCR during ingestion (bench:ingest)',
+    '',
+    `${machineLine()}. ${fmt(DOCS)} generated text documents plus ${OCR_PAGES} scanned pages (image-only PDFs, 2 pages each, ` +
+      `~30 lines of 11 pt prose per page, rendered at 200 dpi for Tesseract), one operation, 1 worker, model ${r.model}, ` +
+      'SEMANTIK_OCR defaults (eng, LSTM, one Tesseract worker thread per job).',
+    '',
+    '| pages OCR\'d | OCR s | pages/s per core | OCR share of wall | wall s | docs/s | load avg at start |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${r.ocrPages} | ${fmt(r.ocrMs / 1000, 1)} | ${fmt((r.ocrPages * 1000) / Math.max(1, r.ocrMs), 2)} | ${pct(r.ocrMs, r.operationMs)} ` +
+      `| ${fmt(r.wallMs / 1000, 1)} | ${fmt((r.documents * 1000) / r.wallMs, 1)} | ${fmt(r.loadAtStart, 1)} |`,
+    '',
+    '`OCR s` is Tesseract recognition time (`ocr_ms` metric; page rendering runs in its own thread and is counted in ' +
+      '`extract`). One job runs one Tesseract worker, so OCR pages/s is per core; it runs while other documents of the batch ' +
+      'are extracted, and its share is of the operation\'s wall time.',
+  ];
 }
 
 await main();

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { languageDataFolder, type OcrSettings } from '../ingest/ocr/ocr.settings.js';
 
 /**
  * Configuration from the environment, validated once at start-up. Names and defaults follow the
@@ -80,6 +81,21 @@ export const configSchema = z.object({
   SEMANTIK_TRUST_PROXY: trustProxyFromEnv.default(false),
   SEMANTIK_LOGIN_FAILURES_PER_ADDRESS: positiveInt.default(30),
   SEMANTIK_LOGIN_ATTEMPTS_PER_MINUTE: positiveInt.default(600),
+  SEMANTIK_OCR: booleanFromEnv.default(true),
+  SEMANTIK_OCR_LANGUAGES: z
+    .string()
+    .default('eng')
+    .transform((value) => [...new Set(value.split(/[+,\s]+/).filter(Boolean))])
+    .refine((codes) => codes.length > 0, { message: 'name at least one language, e.g. eng or eng+deu' })
+    .superRefine((codes, ctx) => {
+      for (const code of codes) {
+        if (!/^[a-z_]{3,16}$/i.test(code) || !languageDataFolder(code)) {
+          ctx.addIssue({ code: 'custom', message: `no OCR data for "${code}": npm install @tesseract.js-data/${code} (or set SEMANTIK_OCR=off)` });
+        }
+      }
+    }),
+  SEMANTIK_OCR_MAX_PAGES: positiveInt.default(50),
+  SEMANTIK_OCR_MAX_SECONDS: z.coerce.number().positive().default(300),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -124,6 +140,8 @@ export interface AppConfig {
   loginFailuresPerAddress: number;
   /** Login attempts the whole server verifies per minute (Argon2 CPU). */
   loginAttemptsPerMinute: number;
+  /** OCR of scanned PDF pages and image files (docs/ingest.md). */
+  ocr: OcrSettings;
 }
 
 export class ConfigError extends Error {
@@ -175,5 +193,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: raw.SEMANTIK_TRUST_PROXY,
     loginFailuresPerAddress: raw.SEMANTIK_LOGIN_FAILURES_PER_ADDRESS,
     loginAttemptsPerMinute: raw.SEMANTIK_LOGIN_ATTEMPTS_PER_MINUTE,
+    ocr: {
+      enabled: raw.SEMANTIK_OCR,
+      languages: raw.SEMANTIK_OCR_LANGUAGES,
+      maxPagesPerDocument: raw.SEMANTIK_OCR_MAX_PAGES,
+      maxSecondsPerDocument: raw.SEMANTIK_OCR_MAX_SECONDS,
+    },
   };
 }

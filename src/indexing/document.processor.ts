@@ -1,7 +1,18 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { NewChunk } from '../chunks/chunk.repository.js';
-import { chunkContextFor, chunkText, embeddingInputFor, ExtractionError, extractText, type Chunk, type EmbeddingProvider } from '../ingest/index.js';
+import {
+  chunkContextFor,
+  chunkText,
+  embeddingInputFor,
+  ExtractionError,
+  extractText,
+  type Chunk,
+  type DocumentMetadataValue,
+  type EmbeddingProvider,
+  type OcrEngine,
+  type PageUnit,
+} from '../ingest/index.js';
 
 /** What the pipeline reads about one file, with no database involved. */
 export interface DocumentInput {
@@ -15,8 +26,17 @@ export interface PreparedChunk {
   embedding: Float32Array | number[];
 }
 
+/** What the extractor learnt about a document beyond its text: stored as documents.metadata. */
+export interface ExtractedFacts {
+  title?: string;
+  pageCount?: number;
+  /** Slides, sheets, chapters or messages when the document's `page` numbers count those. */
+  pageUnit?: PageUnit;
+  metadata: Record<string, DocumentMetadataValue>;
+}
+
 export type PreparedDocument<T extends DocumentInput> =
-  | { input: T; ok: true; mimeType: string; title?: string; pageCount?: number; chunks: PreparedChunk[] }
+  | ({ input: T; ok: true; mimeType: string; chunks: PreparedChunk[] } & ExtractedFacts)
   | { input: T; ok: false; mimeType: string | null; error: string };
 
 export interface PrepareOptions {
@@ -27,7 +47,9 @@ export interface PrepareOptions {
   /** SEMANTIK_ALLOW_DOT_PATHS; default false. */
   allowDotPaths?: boolean;
   embedder: EmbeddingProvider;
-  /** Accumulates `extract_ms` (read + extract + chunk) and `embed_ms`. */
+  /** The job's OCR engine (one Tesseract worker for the whole job); absent when SEMANTIK_OCR=off. */
+  ocr?: OcrEngine;
+  /** Accumulates `extract_ms` (read + extract + chunk, OCR included), `ocr_pages`, `ocr_ms` (Tesseract time) and `embed_ms`. */
   addMetric(name: string, value: number): void;
 }
 
@@ -44,8 +66,9 @@ const EXTRACT_CONCURRENCY = 4;
  */
 export async function prepareDocuments<T extends DocumentInput>(inputs: readonly T[], options: PrepareOptions): Promise<PreparedDocument<T>[]> {
   const extractStart = performance.now();
+  const ocrBefore = options.ocr ? { ...options.ocr.totals } : undefined;
   const extracted: (
-    | { input: T; ok: true; mimeType: string; title?: string; pageCount?: number; chunks: Chunk[] }
+    | ({ input: T; ok: true; mimeType: string; chunks: Chunk[] } & ExtractedFacts)
     | { input: T; ok: false; mimeType: string | null; error: string }
   )[] = new Array(inputs.length);
   let next = 0;
@@ -57,6 +80,10 @@ export async function prepareDocuments<T extends DocumentInput>(inputs: readonly
   };
   await Promise.all(Array.from({ length: Math.min(EXTRACT_CONCURRENCY, inputs.length) }, extractWorker));
   options.addMetric('extract_ms', performance.now() - extractStart);
+  if (options.ocr && ocrBefore && options.ocr.totals.pages > ocrBefore.pages) {
+    options.addMetric('ocr_pages', options.ocr.totals.pages - ocrBefore.pages);
+    options.addMetric('ocr_ms', options.ocr.totals.recognizeMs - ocrBefore.recognizeMs);
+  }
 
   const texts: string[] = [];
   for (const doc of extracted) {
@@ -85,6 +112,7 @@ async function extractOne<T extends DocumentInput>(input: T, options: PrepareOpt
       maxBytes: options.maxFileSizeBytes,
       documentRoots: options.documentRoots,
       allowDotPaths: options.allowDotPaths ?? false,
+      ...(options.ocr ? { ocr: options.ocr } : {}),
     });
     const chunks = chunkText(extracted.text, {
       chunkSize: options.chunkSize,
@@ -98,7 +126,9 @@ async function extractOne<T extends DocumentInput>(input: T, options: PrepareOpt
       ok: true as const,
       mimeType: extracted.mimeType,
       ...(extracted.title ? { title: extracted.title } : {}),
-      ...(extracted.pages ? { pageCount: extracted.pages.length } : {}),
+      ...pageCountOf(extracted.metadata, extracted.pages?.length),
+      ...(extracted.pageUnit && extracted.pageUnit !== 'page' ? { pageUnit: extracted.pageUnit } : {}),
+      metadata: extracted.metadata ?? {},
       chunks,
     };
   } catch (err) {
@@ -108,9 +138,41 @@ async function extractOne<T extends DocumentInput>(input: T, options: PrepareOpt
   }
 }
 
-/** Chunk metadata stored as jsonb (offsets and page have their own columns). */
-export function chunkMetadata(chunk: Chunk, title: string | undefined): Record<string, unknown> {
-  return { heading_path: chunk.headingPath, ...(title ? { title } : {}) };
+/** A PDF's page count from its metadata (blank pages included), else the number of numbered sections. */
+function pageCountOf(metadata: Record<string, DocumentMetadataValue> | undefined, sections: number | undefined): { pageCount?: number } {
+  const fromMetadata = metadata?.['page_count'];
+  if (typeof fromMetadata === 'number') return { pageCount: fromMetadata };
+  return sections ? { pageCount: sections } : {};
+}
+
+/**
+ * documents.metadata for an extracted document: the format's facts (author, dates, mail headers,
+ * language, OCR pages and confidence), the title, the page count and what a `page` counts.
+ * Every key is filterable with `metadata_filter`.
+ */
+export function documentMetadata(facts: ExtractedFacts): Record<string, unknown> {
+  const { page_count: _pageCount, ...rest } = facts.metadata;
+  return {
+    ...rest,
+    ...(facts.title ? { title: facts.title } : {}),
+    ...(facts.pageCount ? { page_count: facts.pageCount } : {}),
+    ...(facts.pageUnit ? { page_unit: facts.pageUnit } : {}),
+  };
+}
+
+/**
+ * Chunk metadata stored as jsonb (offsets and page have their own columns). A slide, sheet,
+ * chapter or message number is repeated under its own name (`{"slide": 3}`) so a filter or a
+ * result can say "slide 3" without knowing the document's page unit. A chunk running over a page
+ * break keeps its first page in `page` and its last in `end_page` ("pages 11–12").
+ */
+export function chunkMetadata(chunk: Chunk, title: string | undefined, pageUnit?: PageUnit): Record<string, unknown> {
+  return {
+    heading_path: chunk.headingPath,
+    ...(title ? { title } : {}),
+    ...(chunk.endPage !== undefined ? { end_page: chunk.endPage } : {}),
+    ...(pageUnit && pageUnit !== 'page' && chunk.page !== undefined ? { [pageUnit]: chunk.page } : {}),
+  };
 }
 
 /** The rows a prepared document's chunks become, for ChunkRepository.insertMany. */
@@ -118,6 +180,7 @@ export function chunkRowsFor(
   chunks: readonly PreparedChunk[],
   title: string | undefined,
   target: { collectionId: string; documentId: string; generation: number; filePath: string },
+  pageUnit?: PageUnit,
 ): NewChunk[] {
   const fileName = path.basename(target.filePath);
   return chunks.map(({ chunk, embedding }) => ({
@@ -130,7 +193,7 @@ export function chunkRowsFor(
     start_offset: chunk.startOffset,
     end_offset: chunk.endOffset,
     page: chunk.page ?? null,
-    metadata: chunkMetadata(chunk, title),
+    metadata: chunkMetadata(chunk, title, pageUnit),
     embedding,
   }));
 }

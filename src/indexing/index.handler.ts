@@ -10,7 +10,8 @@ import { PermanentJobError, type JobContext } from '../operations/job.context.js
 import { parseStoredScanConfig, type IndexOperationConfig, type JobHandler, type SourceScanConfig } from '../operations/job.registry.js';
 import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBatches } from './batching.js';
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
-import { chunkRowsFor, prepareDocuments } from './document.processor.js';
+import { chunkRowsFor, documentMetadata, prepareDocuments } from './document.processor.js';
+import { jobOcrEngine } from './job-ocr.js';
 import { IndexingRepository, type ProcessedDocumentRow } from './indexing.repository.js';
 import { isInside } from '../document-roots/document-roots.js';
 import { collectionOwnerDocumentRoots } from './owner-document-roots.js';
@@ -80,60 +81,72 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
 
     const limits = batchLimitsFromEnv();
     let lastCounterRefresh = performance.now();
-    for (const batch of intoBatches(plan.toProcess, (f) => f.size, limits)) {
-      await ctx.checkpoint();
-      const prepared = await prepareDocuments(batch, {
-        chunkSize: collection.chunk_size,
-        chunkOverlap: collection.chunk_overlap,
-        maxFileSizeBytes: ctx.app.maxFileSizeBytes,
-        documentRoots,
-        allowDotPaths: ctx.app.allowDotPaths,
-        embedder,
-        addMetric: (name, value) => ctx.addMetric(name, value),
-      });
-      const writeStart = performance.now();
-      await ctx.commitBatch(async (tx, repos) => {
-        const indexing = new IndexingRepository(tx);
-        await repos.documents.deleteMany(batch.flatMap((f) => f.supersedes));
-        const rows: ProcessedDocumentRow[] = prepared.map((doc) => ({
-          collection_id: collection.id,
-          source_id: source.id,
-          file_path: doc.input.path,
-          file_name: path.basename(doc.input.path),
-          file_size: doc.input.size,
-          mime_type: doc.mimeType,
-          content_hash: doc.input.contentHash,
-          file_modified_at: doc.input.modifiedAt,
-          status: doc.ok ? 'completed' : 'failed',
-          error_message: doc.ok ? null : doc.error,
-          chunk_count: doc.ok ? doc.chunks.length : 0,
-          metadata: doc.ok ? { ...(doc.title ? { title: doc.title } : {}), ...(doc.pageCount ? { page_count: doc.pageCount } : {}) } : {},
-        }));
-        const ids = new Map((await indexing.upsertProcessed(rows)).map((r) => [r.content_hash, r.id]));
-        // A document re-processed after a crash or an earlier failure drops what it had first.
-        await repos.chunks.deleteByDocuments([...ids.values()], collection.active_generation);
-        const chunks = prepared.flatMap((doc) =>
-          doc.ok
-            ? chunkRowsFor(doc.chunks, doc.title, {
-                collectionId: collection.id,
-                documentId: ids.get(doc.input.contentHash)!,
-                generation: collection.active_generation,
-                filePath: doc.input.path,
-              })
-            : [],
-        );
-        await repos.chunks.insertMany(chunks, { model: embedder.model, dimension: embedder.dimension });
-        ctx.addMetric('documents', prepared.length);
-        ctx.addMetric('chunks', chunks.length);
-        ctx.progress.processed_files += prepared.length;
-        ctx.progress.failed_files += prepared.filter((d) => !d.ok).length;
-        ctx.progress.current_file = batch[batch.length - 1]!.path;
-        if (performance.now() - lastCounterRefresh >= COUNTER_REFRESH_MS) {
-          await repos.collections.refreshCounters(collection.id);
-          lastCounterRefresh = performance.now();
-        }
-      });
-      ctx.addMetric('write_ms', performance.now() - writeStart);
+    // One OCR worker for the whole job, started only if a page needs it; always terminated.
+    const ocr = jobOcrEngine(ctx.app);
+    try {
+      for (const batch of intoBatches(plan.toProcess, (f) => f.size, limits)) {
+        await ctx.checkpoint();
+        const prepared = await prepareDocuments(batch, {
+          chunkSize: collection.chunk_size,
+          chunkOverlap: collection.chunk_overlap,
+          maxFileSizeBytes: ctx.app.maxFileSizeBytes,
+          documentRoots,
+          allowDotPaths: ctx.app.allowDotPaths,
+          embedder,
+          ...(ocr ? { ocr } : {}),
+          addMetric: (name, value) => ctx.addMetric(name, value),
+        });
+        const writeStart = performance.now();
+        await ctx.commitBatch(async (tx, repos) => {
+          const indexing = new IndexingRepository(tx);
+          await repos.documents.deleteMany(batch.flatMap((f) => f.supersedes));
+          const rows: ProcessedDocumentRow[] = prepared.map((doc) => ({
+            collection_id: collection.id,
+            source_id: source.id,
+            file_path: doc.input.path,
+            file_name: path.basename(doc.input.path),
+            file_size: doc.input.size,
+            mime_type: doc.mimeType,
+            content_hash: doc.input.contentHash,
+            file_modified_at: doc.input.modifiedAt,
+            status: doc.ok ? 'completed' : 'failed',
+            error_message: doc.ok ? null : doc.error,
+            chunk_count: doc.ok ? doc.chunks.length : 0,
+            metadata: doc.ok ? documentMetadata(doc) : {},
+          }));
+          const ids = new Map((await indexing.upsertProcessed(rows)).map((r) => [r.content_hash, r.id]));
+          // A document re-processed after a crash or an earlier failure drops what it had first.
+          await repos.chunks.deleteByDocuments([...ids.values()], collection.active_generation);
+          const chunks = prepared.flatMap((doc) =>
+            doc.ok
+              ? chunkRowsFor(
+                  doc.chunks,
+                  doc.title,
+                  {
+                    collectionId: collection.id,
+                    documentId: ids.get(doc.input.contentHash)!,
+                    generation: collection.active_generation,
+                    filePath: doc.input.path,
+                  },
+                  doc.pageUnit,
+                )
+              : [],
+          );
+          await repos.chunks.insertMany(chunks, { model: embedder.model, dimension: embedder.dimension });
+          ctx.addMetric('documents', prepared.length);
+          ctx.addMetric('chunks', chunks.length);
+          ctx.progress.processed_files += prepared.length;
+          ctx.progress.failed_files += prepared.filter((d) => !d.ok).length;
+          ctx.progress.current_file = batch[batch.length - 1]!.path;
+          if (performance.now() - lastCounterRefresh >= COUNTER_REFRESH_MS) {
+            await repos.collections.refreshCounters(collection.id);
+            lastCounterRefresh = performance.now();
+          }
+        });
+        ctx.addMetric('write_ms', performance.now() - writeStart);
+      }
+    } finally {
+      await ocr?.close();
     }
 
     for (let i = 0; i < plan.vanished.length; i += DELETE_BATCH_DOCUMENTS) {

@@ -8,6 +8,7 @@ import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, intoBatches } from './batching
 import { collectionOwnerDocumentRoots } from './owner-document-roots.js';
 import { markCollectionProcessing, settleCollection, truncateMessage } from './collection-state.js';
 import { chunkRowsFor, prepareDocuments } from './document.processor.js';
+import { jobOcrEngine } from './job-ocr.js';
 import { ensureVectorIndexOnce } from './index.handler.js';
 import { IndexingRepository, type ReindexCandidate } from './indexing.repository.js';
 
@@ -122,38 +123,44 @@ async function buildGeneration(ctx: Ctx, target: ReindexTarget): Promise<void> {
   const documentRoots = await collectionOwnerDocumentRoots(ctx, collectionId);
   const limits = batchLimitsFromEnv();
   // File sizes are not re-read here; the stored size is a good enough weight for batching.
-  for (const batch of intoBatches(remaining, () => 0, limits)) {
-    await ctx.checkpoint();
-    const prepared = await prepareDocuments(
-      batch.map((doc) => ({ ...doc, path: doc.file_path })),
-      {
-        chunkSize: target.chunk_size,
-        chunkOverlap: target.chunk_overlap,
-        maxFileSizeBytes: ctx.app.maxFileSizeBytes,
-        documentRoots,
-        allowDotPaths: ctx.app.allowDotPaths,
-        embedder,
-        addMetric: (name, value) => ctx.addMetric(name, value),
-      },
-    );
-    const writeStart = performance.now();
-    await ctx.commitBatch(async (tx, repos) => {
-      const indexing = new IndexingRepository(tx);
-      const ok = prepared.filter((doc) => doc.ok);
-      await repos.chunks.deleteByDocuments(ok.map((doc) => doc.input.id), target.generation);
-      const chunks = ok.flatMap((doc) =>
-        chunkRowsFor(doc.chunks, doc.title, { collectionId, documentId: doc.input.id, generation: target.generation, filePath: doc.input.path }),
+  const ocr = jobOcrEngine(ctx.app);
+  try {
+    for (const batch of intoBatches(remaining, () => 0, limits)) {
+      await ctx.checkpoint();
+      const prepared = await prepareDocuments(
+        batch.map((doc) => ({ ...doc, path: doc.file_path })),
+        {
+          chunkSize: target.chunk_size,
+          chunkOverlap: target.chunk_overlap,
+          maxFileSizeBytes: ctx.app.maxFileSizeBytes,
+          documentRoots,
+          allowDotPaths: ctx.app.allowDotPaths,
+          embedder,
+          ...(ocr ? { ocr } : {}),
+          addMetric: (name, value) => ctx.addMetric(name, value),
+        },
       );
-      await repos.chunks.insertMany(chunks, { model: target.embedding_model, dimension: target.embedding_dimension });
-      const failures = prepared.flatMap((doc) => (doc.ok ? [] : [{ id: doc.input.id, reason: truncateMessage(doc.error, 1000) }]));
-      await indexing.markReindexFailures(failures, ctx.operation.id);
-      ctx.addMetric('documents', prepared.length);
-      ctx.addMetric('chunks', chunks.length);
-      ctx.progress.processed_files += prepared.length;
-      ctx.progress.failed_files += failures.length;
-      ctx.progress.current_file = batch[batch.length - 1]!.file_path;
-    });
-    ctx.addMetric('write_ms', performance.now() - writeStart);
+      const writeStart = performance.now();
+      await ctx.commitBatch(async (tx, repos) => {
+        const indexing = new IndexingRepository(tx);
+        const ok = prepared.filter((doc) => doc.ok);
+        await repos.chunks.deleteByDocuments(ok.map((doc) => doc.input.id), target.generation);
+        const chunks = ok.flatMap((doc) =>
+          chunkRowsFor(doc.chunks, doc.title, { collectionId, documentId: doc.input.id, generation: target.generation, filePath: doc.input.path }, doc.pageUnit),
+        );
+        await repos.chunks.insertMany(chunks, { model: target.embedding_model, dimension: target.embedding_dimension });
+        const failures = prepared.flatMap((doc) => (doc.ok ? [] : [{ id: doc.input.id, reason: truncateMessage(doc.error, 1000) }]));
+        await indexing.markReindexFailures(failures, ctx.operation.id);
+        ctx.addMetric('documents', prepared.length);
+        ctx.addMetric('chunks', chunks.length);
+        ctx.progress.processed_files += prepared.length;
+        ctx.progress.failed_files += failures.length;
+        ctx.progress.current_file = batch[batch.length - 1]!.file_path;
+      });
+      ctx.addMetric('write_ms', performance.now() - writeStart);
+    }
+  } finally {
+    await ocr?.close();
   }
 }
 

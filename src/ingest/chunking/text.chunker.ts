@@ -10,6 +10,8 @@ export interface Chunk {
   endOffset: number;
   /** 1-based page where the chunk starts, when the document has pages (PDF). */
   page?: number;
+  /** 1-based page where the chunk ends, only when it differs from `page` (short PDF pages share a chunk). */
+  endPage?: number;
   /** Enclosing headings, outermost first; empty for plain text. */
   headingPath: string[];
 }
@@ -52,6 +54,8 @@ export function chunkText(text: string, options: ChunkOptions): Chunk[] {
     const chunk: Chunk = { index: chunks.length, text: text.slice(start, end), startOffset: start, endOffset: end, headingPath: [...headingPath] };
     const page = options.pages ? pageAt(options.pages, start) : undefined;
     if (page !== undefined) chunk.page = page;
+    const endPage = options.pages ? pageAt(options.pages, end - 1) : undefined;
+    if (endPage !== undefined && endPage !== page) chunk.endPage = endPage;
     chunks.push(chunk);
   };
 

@@ -1,9 +1,6 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../module-worker.js';
 import { EmbeddingError, type EmbeddingProvider } from './embedding.provider.js';
 import { USE_LITE_DIMENSION } from './use-lite.model.js';
 import type { EmbedRequest, WorkerReply } from './use-lite.worker.js';
@@ -153,28 +150,7 @@ export function defaultEmbeddingThreads(): number {
   return os.availableParallelism();
 }
 
-/**
- * The worker runs the compiled `.js` next to this file. Under tsx or vitest this file is the `.ts`
- * source, so the worker is too: Node 20 ignores `--import tsx` in a worker's execArgv (the worker
- * fails with ERR_UNKNOWN_FILE_EXTENSION), so a small eval'd bootstrap registers tsx's loader
- * in the worker first. tsx is resolved from here, so this works from any cwd.
- */
+/** The model's worker thread (compiled `.js`, or the `.ts` source under tsx / vitest). */
 function startWorker(): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './use-lite.worker.ts' : './use-lite.worker.js', import.meta.url);
-  if (!fromSource) return new Worker(entry);
-  const tsxApi = tsxEsmApiUrl();
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true });
-}
-
-/** The ESM build of `tsx/esm/api` (require.resolve would pick the CommonJS one, which fails here). */
-function tsxEsmApiUrl(): string {
-  const packageJsonPath = createRequire(import.meta.url).resolve('tsx/package.json');
-  const manifest = JSON.parse(fs.readFileSync(packageJsonPath, 'utf8')) as {
-    exports: Record<string, { import: { default: string } }>;
-  };
-  const relative = manifest.exports['./esm/api']?.import.default;
-  if (!relative) throw new EmbeddingError('installed tsx has no "tsx/esm/api" export; cannot start a TypeScript worker');
-  return pathToFileURL(path.join(path.dirname(packageJsonPath), relative)).href;
+  return startModuleWorker(import.meta.url, 'use-lite.worker');
 }

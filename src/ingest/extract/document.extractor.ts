@@ -1,4 +1,5 @@
 import mammoth from 'mammoth';
+import path from 'node:path';
 import {
   DocumentFileRefusedError,
   openDocumentFile,
@@ -6,23 +7,21 @@ import {
   type DocumentFileRefusal,
   type OpenedDocumentFile,
 } from '../../document-roots/document-roots.js';
+import type { OcrEngine } from '../ocr/ocr.engine.js';
+import { hasTextLayer, ocrImage, ocrPdfPages } from '../ocr/ocr.extractor.js';
+import type { ExtractedText, FormatText } from './extracted-text.js';
 import { ExtractionError, type ExtractionFailureReason } from './extraction.error.js';
-import { extractorKindFor, mimeTypeFor, UNKNOWN_MIME_TYPE } from './file-type.registry.js';
+import { codeLanguageFor, extractorKindFor, mimeTypeFor, UNKNOWN_MIME_TYPE } from './file-type.registry.js';
+import { extractEpub } from './formats/epub.extractor.js';
+import { extractEml, extractMbox } from './formats/mail.extractor.js';
+import { extractOdt } from './formats/odt.extractor.js';
+import { extractPptx } from './formats/pptx.extractor.js';
+import { extractCsv, extractOds, extractXlsx } from './formats/spreadsheet.extractor.js';
 import { firstMarkdownHeading, htmlToText } from './html.extractor.js';
-import { extractPdfText, type PageSpan } from './pdf.extractor.js';
+import { extractPdfPages, joinPages, type PageSpan } from './pdf.extractor.js';
 import { decodeText } from './text.decoder.js';
 
-export type { PageSpan };
-
-export interface ExtractedText {
-  text: string;
-  mimeType: string;
-  /** How the chunker should read `text`: 'markdown' when headings are `#` lines (md, html, docx). */
-  format: 'markdown' | 'plain';
-  /** PDFs only: the character span of each page in `text`. */
-  pages?: PageSpan[];
-  title?: string;
-}
+export type { PageSpan, ExtractedText };
 
 export interface ExtractTextOptions {
   /** Files larger than this are refused before being read; from SEMANTIK_MAX_FILE_SIZE_MB. */
@@ -31,6 +30,8 @@ export interface ExtractTextOptions {
   documentRoots: readonly string[];
   /** SEMANTIK_ALLOW_DOT_PATHS; default false. */
   allowDotPaths?: boolean;
+  /** The job's OCR engine (SEMANTIK_OCR); without it scanned pages and images have no text. */
+  ocr?: OcrEngine;
 }
 
 /**
@@ -41,19 +42,34 @@ export interface ExtractTextOptions {
 export async function extractText(filePath: string, options: ExtractTextOptions): Promise<ExtractedText> {
   const bytes = await readBounded(filePath, options);
   const mimeType = mimeTypeFor(filePath);
-  const result = await extractFromBytes(filePath, bytes, mimeType);
+  const result = { ...(await extractFromBytes(filePath, bytes, mimeType, options.ocr)), mimeType: resolvedMimeType(mimeType) };
   if (result.text.trim() === '') {
-    const hint = result.mimeType === 'application/pdf' ? ' (a scanned PDF? OCR is not supported)' : '';
-    throw new ExtractionError('no_text', `no extractable text${hint}`, filePath);
+    throw new ExtractionError('no_text', `no extractable text${noTextHint(mimeType, result, options.ocr)}`, filePath);
   }
   return result;
 }
 
-async function extractFromBytes(filePath: string, bytes: Buffer, mimeType: string): Promise<ExtractedText> {
+function resolvedMimeType(mimeType: string): string {
+  return mimeType === UNKNOWN_MIME_TYPE ? 'text/plain' : mimeType;
+}
+
+function noTextHint(mimeType: string, result: FormatText, ocr: OcrEngine | undefined): string {
+  if (mimeType !== 'application/pdf' && !mimeType.startsWith('image/')) return '';
+  if (!ocr) return ' (a scan or an image? OCR is off: set SEMANTIK_OCR=on)';
+  const skipped = result.metadata?.['ocr_pages_skipped'];
+  if (skipped) return ` (OCR budget spent before any text was found: ${skipped} page(s) left out, see SEMANTIK_OCR_MAX_PAGES / SEMANTIK_OCR_MAX_SECONDS)`;
+  return ' (OCR found no text)';
+}
+
+async function extractFromBytes(filePath: string, bytes: Buffer, mimeType: string, ocr: OcrEngine | undefined): Promise<FormatText> {
   switch (extractorKindFor(filePath)) {
-    case 'pdf': {
-      const pdf = await extractPdfText(bytes, filePath);
-      return { text: pdf.text, mimeType, format: 'plain', pages: pdf.pages, title: pdf.title };
+    case 'pdf':
+      return extractPdf(bytes, filePath, ocr);
+    case 'image': {
+      if (!ocr) return { text: '', format: 'plain' };
+      const budget = ocr.budget();
+      const { text, pages } = await ocrImage(bytes, mimeType, budget, filePath);
+      return { text, format: 'plain', pages, metadata: budget.metadata() };
     }
     case 'docx': {
       let html: string;
@@ -63,21 +79,51 @@ async function extractFromBytes(filePath: string, bytes: Buffer, mimeType: strin
         throw new ExtractionError('corrupt', `corrupt DOCX: ${(err as Error).message}`, filePath, { cause: err });
       }
       const { text, title } = htmlToText(html);
-      return { text, mimeType, format: 'markdown', title };
+      return { text, format: 'markdown', title };
     }
+    case 'pptx':
+      return extractPptx(bytes, filePath);
+    case 'xlsx':
+      return extractXlsx(bytes, filePath);
+    case 'ods':
+      return extractOds(bytes, filePath);
+    case 'csv':
+      return extractCsv(bytes, filePath, path.extname(filePath).toLowerCase() === '.tsv' ? '\t' : ',');
+    case 'odt':
+      return extractOdt(bytes, filePath);
+    case 'epub':
+      return extractEpub(bytes, filePath);
+    case 'eml':
+      return extractEml(bytes, filePath);
+    case 'mbox':
+      return extractMbox(bytes, filePath);
     case 'html': {
       const { text, title } = htmlToText(decodeText(bytes, filePath));
-      return { text, mimeType, format: 'markdown', title };
+      return { text, format: 'markdown', title };
     }
     case 'markdown': {
       const text = decodeText(bytes, filePath);
-      return { text, mimeType, format: 'markdown', title: firstMarkdownHeading(text) };
+      return { text, format: 'markdown', title: firstMarkdownHeading(text) };
     }
     case 'text': {
       const text = decodeText(bytes, filePath);
-      return { text, mimeType: mimeType === UNKNOWN_MIME_TYPE ? 'text/plain' : mimeType, format: 'plain' };
+      const language = codeLanguageFor(filePath);
+      return { text, format: 'plain', ...(language ? { metadata: { language } } : {}) };
     }
   }
+}
+
+/** The text layer first; pages without one are OCR'd (SEMANTIK_OCR) within the document's budget. */
+async function extractPdf(bytes: Buffer, filePath: string, ocr: OcrEngine | undefined): Promise<FormatText> {
+  const { pageTexts, title } = await extractPdfPages(bytes, filePath);
+  const metadata: Record<string, number | number[]> = { page_count: pageTexts.length };
+  let texts = pageTexts;
+  if (ocr && pageTexts.some((text) => !hasTextLayer(text))) {
+    const budget = ocr.budget();
+    texts = await ocrPdfPages(bytes, pageTexts, budget, filePath);
+    Object.assign(metadata, budget.metadata());
+  }
+  return { ...joinPages(texts), format: 'plain', ...(title ? { title } : {}), metadata };
 }
 
 /**
