@@ -5,6 +5,7 @@ import { registerServeCommands } from '../http/serve.commands.js';
 import { registerUserCommands } from '../users/user.commands.js';
 import { registerWorkerCommands } from '../operations/worker.commands.js';
 import { registerBackupCommands } from '../backup/backup.commands.js';
+import { registerSyncCommands } from '../sync/sync.commands.js';
 
 /**
  * The `semantik` command. Each capability registers its own commands from its folder
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerWorkerCommands(program);
   registerBackupCommands(program);
+  registerSyncCommands(program);
   return program;
 }
 

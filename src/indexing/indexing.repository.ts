@@ -72,6 +72,19 @@ export class IndexingRepository {
       WHERE d.id = u.id`.execute(this.tx);
   }
 
+  /**
+   * Stored vectors of a collection by embedding key (any generation, any document: the key already
+   * holds the model and the exact input). One indexed lookup per batch.
+   */
+  async embeddingsByKey(collectionId: string, keys: readonly string[]): Promise<Map<string, number[]>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await sql<{ embedding_key: string; embedding: string }>`
+      SELECT DISTINCT ON (embedding_key) embedding_key, embedding::text AS embedding
+      FROM chunk_embeddings
+      WHERE collection_id = ${collectionId} AND embedding_key = ANY(${keys}::text[])`.execute(this.tx);
+    return new Map(rows.map((r) => [r.embedding_key, JSON.parse(r.embedding) as number[]]));
+  }
+
   /** Deletes up to `limit` chunks of a collection (embeddings cascade); `generation` filters. */
   async deleteChunksBatch(collectionId: string, filter: { generation?: number; exceptGeneration?: number; minGeneration?: number }, limit: number): Promise<number> {
     let inner = this.tx.selectFrom('chunks').select('id').where('collection_id', '=', collectionId);
