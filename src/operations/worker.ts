@@ -10,6 +10,7 @@ import type { OperationRow } from '../db/schema.js';
 import { backoffMs, inUnitOfWork } from '../db/unit-of-work.js';
 import { ConflictError, DatabaseUnavailableError, QueryTimeoutError } from '../errors/domain-errors.js';
 import { claimDueSync } from '../sync/source-sync.service.js';
+import { SourceWatchers, type SourceWatcherOptions } from '../sync/source-watcher.js';
 import { EmbeddingProviderCache } from '../indexing/embedding-provider.cache.js';
 import { indexingHandlers } from '../indexing/indexing.handlers.js';
 import { markCollectionError, settleCollection, truncateMessage } from '../indexing/collection-state.js';
@@ -34,6 +35,8 @@ export interface StartWorkerOptions {
   retryBaseMs?: number;
   /** Providers to use (already loaded, e.g. by a benchmark); owned by the caller, not closed on stop. */
   embedders?: EmbeddingProviderCache;
+  /** Folder watching for sources with `watch: true` (default on; `false` in tests that do not want it). */
+  watchSources?: SourceWatcherOptions | false;
 }
 
 export interface RunningWorker {
@@ -96,6 +99,7 @@ class QueueWorker implements RunningWorker {
   private readonly sleepers = new Set<() => void>();
   private readonly loops: Promise<void>[] = [];
   private listener: PgListener | undefined;
+  private watchers: SourceWatchers | undefined;
   private draining = false;
   private stopped: Promise<void> | undefined;
   private readonly leaseSeconds: number;
@@ -121,6 +125,10 @@ class QueueWorker implements RunningWorker {
       this.listener = new PgListener(config.databaseUrl, ['semantik_operations_queued'], () => this.wakeAll(), this.logger, () => this.wakeAll());
       await this.listener.start();
     }
+    if (this.options.watchSources !== false) {
+      this.watchers = new SourceWatchers(database, this.logger, () => this.wakeAll(), this.options.watchSources ?? {});
+      await this.watchers.start();
+    }
     const concurrency = Math.max(1, this.options.concurrency ?? config.workerConcurrency);
     for (let slot = 0; slot < concurrency; slot++) this.loops.push(this.loop(slot));
     this.logger.info({ concurrency, leaseSeconds: this.leaseSeconds, backend: database.kind }, 'worker started');
@@ -139,6 +147,7 @@ class QueueWorker implements RunningWorker {
       timeout.abort(); // the timer must not keep the process alive after a quick drain
       if (!drained) this.logger.warn({ timeoutMs }, 'drain timed out; unfinished operations resume elsewhere when their lease expires');
       await this.listener?.close();
+      await this.watchers?.close();
       if (!this.options.embedders) await this.embedders.closeAll();
       this.logger.info('worker stopped');
     })();

@@ -122,4 +122,35 @@ describe('sync schedules', () => {
       await worker.stop();
     }
   });
+
+  it('a watched folder picks up a new file without a manual action (one debounced sync for a burst)', async () => {
+    const { collectionId, source } = await collectionWithSource();
+    const patched = await call(t.app, owner, { method: 'PATCH', url: `/api/v2/collections/${collectionId}/sources/${source.id}`, payload: { watch: true } });
+    expect(patched.body).toMatchObject({ watch: true, sync_interval_minutes: null });
+    const watching = new Set<number>();
+    const worker = await startWorker({
+      config: t.testDb.config,
+      database: db(),
+      logger: silentLogger,
+      eventBus: t.eventBus,
+      concurrency: 1,
+      pollIntervalMs: 50,
+      watchSources: { debounceMs: 300, refreshMs: 100, onWatching: (id) => watching.add(id) },
+    });
+    try {
+      await waitFor(async () => watching.has(source.id), 'the watcher to be ready');
+      for (let i = 0; i < 5; i++) fs.writeFileSync(path.join(source.source_path, `burst-${i}.txt`), prose(`burst${i}`, 1, 3 + i));
+      const op = await waitFor(async () => (await syncOperations(collectionId))[0], 'a sync enqueued by the watcher');
+      expect(op.config).toMatchObject({ source_id: source.id, reason: 'watch' });
+      const done = await waitForOperation(db(), op.id);
+      expect(done?.status, done?.error_message ?? '').toBe('completed');
+      const docs = await inUnitOfWork(db(), (tx) => repositoriesFor(tx).documents.listFingerprints(collectionId), { readOnly: true });
+      expect(docs.map((d) => path.basename(d.file_path)).sort()).toEqual(['a.txt', 'burst-0.txt', 'burst-1.txt', 'burst-2.txt', 'burst-3.txt', 'burst-4.txt']);
+      expect(await syncOperations(collectionId)).toHaveLength(1);
+      const row = await inUnitOfWork(db(), (tx) => repositoriesFor(tx).sources.findById(source.id));
+      expect(row!.next_sync_at).toBeNull();
+    } finally {
+      await worker.stop();
+    }
+  });
 });
