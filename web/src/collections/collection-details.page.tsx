@@ -12,7 +12,7 @@ import { OperationProgressPanel } from '../operations/operation-progress';
 import { OperationsHistory } from '../operations/operations-history';
 import { AddSourceForm } from './add-source.form';
 import { collectionKeys, getCollection, listCollectionOperations, removeSource } from './collection.api';
-import { DeleteCollectionDialog, PublicToggle, RenameCollectionDialog } from './collection-actions';
+import { DeleteCollectionDialog, PublicToggle, RenameCollectionDialog, SyncButton } from './collection-actions';
 import { DocumentsTable } from './documents.table';
 import { ReindexDialog } from './reindex.dialog';
 
@@ -78,6 +78,7 @@ export function CollectionDetailsPage() {
           <Button variant="secondary" size="sm" onClick={() => setDialog('rename')} data-testid="collection-rename-button">
             Rename
           </Button>
+          {data.sources.length > 0 && <SyncButton collection={data} />}
           <Button variant="secondary" size="sm" onClick={() => setDialog('reindex')} data-testid="reindex-button">
             Reindex
           </Button>

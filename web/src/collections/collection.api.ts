@@ -51,6 +51,11 @@ export function removeSource(id: string, sourcePath: string): Promise<Operation>
   return request<Operation>(`${path(id)}/sources`, { method: 'DELETE', query: { source_path: sourcePath } });
 }
 
+/** 202 with a `sync` operation: every source (or one) brought in step with its folder. */
+export function syncCollection(id: string, sourcePath?: string): Promise<Operation> {
+  return request<Operation>(`${path(id)}/sync`, { method: 'POST', body: sourcePath ? { source_path: sourcePath } : {} });
+}
+
 export function reindexCollection(id: string, body: ReindexBody): Promise<Operation> {
   return request<Operation>(`${path(id)}/reindex`, { method: 'POST', body });
 }
