@@ -124,7 +124,7 @@ export async function indexSource(
     changed: plan.toProcess.filter((f) => f.supersedes.length > 0).length,
     removed: plan.vanished.length,
     unchanged: plan.unchanged,
-    moved: plan.relocations.length,
+    moved: plan.moved,
     failed: 0,
     failed_files: [],
   };
@@ -325,9 +325,10 @@ export function planChanges(files: readonly ScannedFile[], existing: readonly Do
   const scannedHashes = new Set(files.map((f) => f.contentHash));
   const seen = new Set<string>();
   const toProcess: PlannedFile[] = [];
-  const relocations: { id: string; file_path: string; file_name: string; source_id: number }[] = [];
+  const relocations: { id: string; file_path: string; file_name: string; source_id: number; file_modified_at: Date }[] = [];
   const superseded = new Set<string>();
   let unchanged = 0;
+  let moved = 0;
 
   for (const file of files) {
     if (seen.has(file.contentHash)) {
@@ -338,8 +339,13 @@ export function planChanges(files: readonly ScannedFile[], existing: readonly Do
     const known = byHash.get(file.contentHash);
     if (known && (known.status === 'completed' || known.status === 'failed')) {
       unchanged++;
-      if (known.file_path !== file.path || known.source_id !== sourceId) {
-        relocations.push({ id: known.id, file_path: file.path, file_name: path.basename(file.path), source_id: sourceId });
+      // A moved file gets its new path; a touched one (same bytes, new mtime) its new mtime, so the
+      // next scan's stat shortcut skips it instead of hashing it on every sync.
+      const touched = known.file_modified_at != null && known.file_modified_at.getTime() !== file.modifiedAt.getTime();
+      const relocated = known.file_path !== file.path || known.source_id !== sourceId;
+      if (relocated) moved++;
+      if (relocated || touched) {
+        relocations.push({ id: known.id, file_path: file.path, file_name: path.basename(file.path), source_id: sourceId, file_modified_at: file.modifiedAt });
       }
       continue;
     }
@@ -351,5 +357,5 @@ export function planChanges(files: readonly ScannedFile[], existing: readonly Do
     .filter((doc) => doc.source_id === sourceId && !scannedHashes.has(doc.content_hash) && !superseded.has(doc.id))
     .filter((doc) => !unreadableFolders.some((folder) => isInside(doc.file_path, folder)))
     .map((doc) => doc.id);
-  return { toProcess, relocations, vanished, unchanged };
+  return { toProcess, relocations, vanished, unchanged, moved };
 }

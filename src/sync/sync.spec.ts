@@ -151,6 +151,10 @@ describe('POST /api/v2/collections/{id}/sync', () => {
     expect(embedders.texts - before).toBe(0);
     expect(await documentPaths(collectionId)).toEqual(['new-name.txt', 'touched.txt']);
     expect(await searchHits(collectionId, 'meadow')).toEqual(['new-name.txt']);
+    // Both documents now carry the new path and mtime: the next sync opens no file.
+    const again = await sync(collectionId);
+    expect(again.json.result).toMatchObject({ unchanged: 2, moved: 0 });
+    expect((again.row.metadata as Record<string, { hashed_files?: number }>)[Object.keys(again.row.metadata).find((k) => k.startsWith('scan_source_'))!]!.hashed_files).toBe(0);
   });
 
   it('removes files a changed exclude pattern now leaves out (PATCH the source, then sync)', async () => {
