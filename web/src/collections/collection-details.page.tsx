@@ -15,6 +15,7 @@ import { collectionKeys, getCollection, listCollectionOperations, removeSource }
 import { DeleteCollectionDialog, PublicToggle, RenameCollectionDialog, SyncButton } from './collection-actions';
 import { DocumentsTable } from './documents.table';
 import { ReindexDialog } from './reindex.dialog';
+import { SourceSchedule } from './source-schedule';
 
 export function needsReindex(collection: Pick<CollectionDetails, 'metadata' | 'status_message'>): boolean {
   return collection.metadata?.needs_reindex === true || /re-?index/i.test(collection.status_message ?? '');
@@ -168,6 +169,7 @@ function SourcesList({ collectionId, sources }: { collectionId: string; sources:
             <p className="text-xs text-slate-500 dark:text-slate-400">
               {formatNumber(source.document_count)} documents · {formatBytes(source.size_bytes)} · indexed {formatDate(source.last_indexed_at)}
             </p>
+            <SourceSchedule collectionId={collectionId} source={source} />
           </div>
           <Button
             variant="ghost"
