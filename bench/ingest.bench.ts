@@ -102,6 +102,8 @@ interface RunResult {
   loadAtStart: number;
   ocrPages: number;
   ocrMs: number;
+  /** One-worker runs only: the same collection kept fresh afterwards (issue 16 targets). */
+  followUps?: FollowUps;
 }
 
 /** Image-only PDFs of 2 pages each (what a scanner writes), `pages` pages in all. */
@@ -114,8 +116,55 @@ async function writeScans(dir: string, pages: number): Promise<void> {
   for (let i = 0; i < pngs.length; i += 2) fs.writeFileSync(path.join(dir, `scan-${i / 2}.pdf`), await buildScannedPdf(pngs.slice(i, i + 2)));
 }
 
-async function run(model: string, workers: number, folders: string[], root: string): Promise<RunResult> {
-  const bench = await createBenchDatabase('semantik_bench_ingest', { SEMANTIK_DOCUMENT_ROOTS: root, LOG_LEVEL: 'warn' });
+interface FollowUps {
+  syncUnchangedMs: number;
+  syncUnchangedHashed: number;
+  syncChangedMs: number;
+  changedFiles: number;
+  syncChangedEmbedded: number;
+  reindexMs: number;
+  reindexEmbedded: number;
+}
+
+/** Enqueues one operation and waits for it; wall time from enqueue to completed. */
+async function timed(database: Awaited<ReturnType<typeof createBenchDatabase>>['database'], collectionId: string, userId: number, type: 'sync' | 'reindex') {
+  const started = performance.now();
+  const op = await inUnitOfWork(database, (tx) => createOperation(tx, repositoriesFor(tx), { collectionId, userId, type, config: {} }));
+  for (;;) {
+    const row = await database.db.selectFrom('operations').selectAll().where('id', '=', op.id).executeTakeFirstOrThrow();
+    if (row.status === 'failed' || row.status === 'cancelled') throw new Error(`${type} ${row.status}: ${row.error_message}`);
+    if (row.status === 'completed') {
+      const metrics = await database.db.selectFrom('operation_metrics').select(['metric_name', 'metric_value']).where('operation_id', '=', op.id).execute();
+      const metric = (name: string) => metrics.filter((m) => m.metric_name === name).reduce((n, m) => n + m.metric_value, 0);
+      return { ms: performance.now() - started, metric, row };
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Sync with nothing changed, sync after rewriting 1% of the files, reindex with the same model and chunking. */
+async function followUps(database: Awaited<ReturnType<typeof createBenchDatabase>>['database'], collectionId: string, userId: number, folder: string): Promise<FollowUps> {
+  const unchanged = await timed(database, collectionId, userId, 'sync');
+  const names = fs.readdirSync(folder).sort();
+  const changed = names.filter((_, i) => i % 100 === 0);
+  // A new last paragraph: the file's other chunks keep their text (and their vectors).
+  for (const name of changed) fs.appendFileSync(path.join(folder, name), `\n\n${paragraphs(200).join('\n\n')}\n`);
+  const afterChange = await timed(database, collectionId, userId, 'sync');
+  const reindex = await timed(database, collectionId, userId, 'reindex');
+  return {
+    syncUnchangedMs: unchanged.ms,
+    syncUnchangedHashed: unchanged.metric('files_hashed'),
+    syncChangedMs: afterChange.ms,
+    changedFiles: changed.length,
+    syncChangedEmbedded: afterChange.metric('chunks_embedded'),
+    reindexMs: reindex.ms,
+    reindexEmbedded: reindex.metric('chunks_embedded'),
+  };
+}
+
+async function run(model: string, workers: number, folders: string[], root: string, keepFresh = true): Promise<RunResult> {
+  // Per process: two benches on one server (several checkouts) must not DROP … WITH (FORCE) each other's database.
+  const bench = await createBenchDatabase(`semantik_bench_ingest_${process.pid}`, { SEMANTIK_DOCUMENT_ROOTS: root, LOG_LEVEL: 'warn' });
   const logger = createLogger('warn');
   const bus = new InProcessOperationEventBus();
   const running: RunningWorker[] = [];
@@ -162,6 +211,7 @@ async function run(model: string, workers: number, folders: string[], root: stri
       await new Promise((r) => setTimeout(r, 100));
     }
     const wallMs = performance.now() - started;
+    const kept = workers === 1 && keepFresh ? await followUps(database, collections[0]!.id, user.id, folders[0]!) : undefined;
     const metrics = await database.db.selectFrom('operation_metrics').select(['metric_name', 'metric_value']).where('operation_id', 'in', ids).execute();
     const sum = (name: string) => metrics.filter((m) => m.metric_name === name).reduce((n, m) => n + m.metric_value, 0);
     return {
@@ -178,6 +228,7 @@ async function run(model: string, workers: number, folders: string[], root: stri
       loadAtStart,
       ocrPages: sum('ocr_pages'),
       ocrMs: sum('ocr_ms'),
+      ...(kept ? { followUps: kept } : {}),
     };
   } finally {
     await Promise.all(running.map((w) => w.stop()));
@@ -210,7 +261,8 @@ async function main(): Promise<void> {
   try {
     if (OCR_PAGES > 0) {
       console.error(`… OCR: ${MODELS[0]}, 1 worker, ${fmt(DOCS)} documents + ${OCR_PAGES} scanned pages`);
-      ocr = await run(MODELS[0]!, 1, [scans], root);
+      // No sync/reindex follow-ups here: a reindex would OCR every scan again.
+      ocr = await run(MODELS[0]!, 1, [scans], root, false);
       console.error(`   ${fmt(ocr.wallMs / 1000, 1)} s, ${ocr.ocrPages} pages OCR'd in ${fmt(ocr.ocrMs / 1000, 1)} s`);
     }
     for (const model of MODELS) {
@@ -252,6 +304,24 @@ async function main(): Promise<void> {
     'With the default model, embedding is CPU-bound. One worker runs USE-lite on one thread per core; with 2 workers each ' +
       'gets cores / 2 threads (`SEMANTIK_EMBED_THREADS`), so both runs use the same cores. More workers pay off on more ' +
       'cores or more machines; the load average column shows how busy the machine was with other work at the start of each run.',
+    '',
+    '### Keeping a collection fresh (issue 16)',
+    '',
+    'One worker, the same collection right after its first index: a `sync` with nothing changed, a `sync` after ' +
+      'appending a paragraph to 1% of the files, and a `reindex` with the same model and chunking. Wall time from enqueue ' +
+      'to completed, and as a share of the first index. Targets: ≤ 3 %, ≤ 5 %, ≤ 10 %.',
+    '',
+    '| model | first index s | sync, nothing changed | files read | sync, 1% changed | chunks embedded | reindex, same model | chunks embedded |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...results.flatMap((r) => {
+      const f = r.followUps;
+      if (!f) return [];
+      const share = (ms: number) => `${fmt(ms / 1000, 2)} s (${pct(ms, r.wallMs)})`;
+      return [
+        `| ${r.model} | ${fmt(r.wallMs / 1000, 1)} | ${share(f.syncUnchangedMs)} | ${fmt(f.syncUnchangedHashed)} | ${share(f.syncChangedMs)} ` +
+          `| ${fmt(f.syncChangedEmbedded)} (${fmt(f.changedFiles)} files) | ${share(f.reindexMs)} | ${fmt(f.reindexEmbedded)} |`,
+      ];
+    }),
     '',
     'Run: `npm run bench:ingest` (options: `-- --docs N --models a,b`)',
   ];

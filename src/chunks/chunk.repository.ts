@@ -19,6 +19,8 @@ export interface NewChunk {
   metadata?: Record<string, unknown>;
   /** Omitted for chunks that are stored without a vector (e.g. keyword-only). */
   embedding?: ArrayLike<number>;
+  /** sha256 of (model, embedding input), for reuse on re-indexing (document.processor.ts). */
+  embedding_key?: string | null;
 }
 
 export interface ChunkEmbeddingModel {
@@ -38,7 +40,7 @@ export function toVectorLiteral(values: ArrayLike<number>): string {
 }
 
 const CHUNK_COLUMNS = 'id, collection_id, document_id, generation, chunk_index, text, context, start_offset, end_offset, page, metadata';
-const EMBEDDING_COLUMNS = 'chunk_id, collection_id, model, dimension, embedding';
+const EMBEDDING_COLUMNS = 'chunk_id, collection_id, model, dimension, embedding, embedding_key';
 /** Below this many rows a multi-row INSERT beats COPY (see insertMany). */
 export const COPY_THRESHOLD_ROWS = 50;
 
@@ -75,7 +77,7 @@ export class ChunkRepository {
       if (c.embedding.length !== embeddingModel.dimension) {
         throw new ValidationError(`Embedding has ${c.embedding.length} dimensions but model ${embeddingModel.model} has ${embeddingModel.dimension}`);
       }
-      return [{ chunk_id: ids[i]!, collection_id: c.collection_id, model: embeddingModel.model, dimension: embeddingModel.dimension, embedding: toVectorLiteral(c.embedding) }];
+      return [{ chunk_id: ids[i]!, collection_id: c.collection_id, model: embeddingModel.model, dimension: embeddingModel.dimension, embedding: toVectorLiteral(c.embedding), embedding_key: c.embedding_key ?? null }];
     });
 
     if (chunks.length < COPY_THRESHOLD_ROWS) {
@@ -92,7 +94,7 @@ export class ChunkRepository {
     );
     await this.tx.executeQuery(makeCopyQuery(`COPY chunks (${CHUNK_COLUMNS}) FROM STDIN`, { lines: chunkLines }));
     if (embeddings.length > 0) {
-      const embeddingLines = embeddings.map((e) => copyTextLine([e.chunk_id, e.collection_id, e.model, e.dimension, e.embedding]));
+      const embeddingLines = embeddings.map((e) => copyTextLine([e.chunk_id, e.collection_id, e.model, e.dimension, e.embedding, e.embedding_key]));
       await this.tx.executeQuery(makeCopyQuery(`COPY chunk_embeddings (${EMBEDDING_COLUMNS}) FROM STDIN`, { lines: embeddingLines }));
     }
     return ids;

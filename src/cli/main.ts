@@ -6,6 +6,7 @@ import { registerUserCommands } from '../users/user.commands.js';
 import { registerWorkerCommands } from '../operations/worker.commands.js';
 import { registerBackupCommands } from '../backup/backup.commands.js';
 import { registerMcpCommands } from '../mcp/mcp.commands.js';
+import { registerSyncCommands } from '../sync/sync.commands.js';
 
 /**
  * The `semantik` command. Each capability registers its own commands from its folder
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerWorkerCommands(program);
   registerBackupCommands(program);
   registerMcpCommands(program);
+  registerSyncCommands(program);
   return program;
 }
 

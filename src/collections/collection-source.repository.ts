@@ -80,6 +80,30 @@ export class CollectionSourceRepository {
       .execute();
   }
 
+  /**
+   * Schedule, watch flag and scan config of a source. Setting an interval (re)starts the schedule
+   * one interval from now; clearing it (null) stops it.
+   */
+  update(
+    id: number,
+    changes: { sync_interval_minutes?: number | null; watch?: boolean; config?: Record<string, unknown> },
+  ): Promise<CollectionSourceRow> {
+    const interval = changes.sync_interval_minutes;
+    return this.tx
+      .updateTable('collection_sources')
+      .set({
+        ...(interval !== undefined
+          ? { sync_interval_minutes: interval, next_sync_at: interval === null ? null : sql<Date>`now() + make_interval(mins => ${interval})` }
+          : {}),
+        ...(changes.watch !== undefined ? { watch: changes.watch } : {}),
+        ...(changes.config !== undefined ? { config: JSON.stringify(changes.config) } : {}),
+        updated_at: new Date(),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
   async delete(id: number): Promise<boolean> {
     const result = await this.tx.deleteFrom('collection_sources').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;

@@ -30,6 +30,11 @@ export interface CollectionSourceJson {
   document_count: number;
   size_bytes: number;
   last_indexed_at: string | null;
+  /** Minutes between scheduled syncs; null: only on request. */
+  sync_interval_minutes: number | null;
+  next_sync_at: string | null;
+  /** File-system watching (opt-in): changes enqueue a sync. */
+  watch: boolean;
 }
 
 export function toCollectionJson(row: CollectionRow): CollectionJson {
@@ -64,5 +69,8 @@ export function toSourceJson(row: CollectionSourceRow): CollectionSourceJson {
     document_count: row.document_count,
     size_bytes: Number(row.size_bytes),
     last_indexed_at: row.last_indexed_at?.toISOString() ?? null,
+    sync_interval_minutes: row.sync_interval_minutes,
+    next_sync_at: row.next_sync_at?.toISOString() ?? null,
+    watch: row.watch,
   };
 }

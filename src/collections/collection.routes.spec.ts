@@ -228,7 +228,8 @@ describe('GET/PUT /api/v2/collections/{id}', () => {
     const detail = await call(t.app, owner, { method: 'GET', url: `/api/v2/collections/${c.id}` });
     expect(detail.status).toBe(200);
     expect(detail.body.sources).toEqual([
-      { id: expect.any(Number), source_path: dir, source_type: 'directory', document_count: 0, size_bytes: 0, last_indexed_at: null },
+      { id: expect.any(Number), source_path: dir, source_type: 'directory', document_count: 0, size_bytes: 0, last_indexed_at: null,
+        sync_interval_minutes: null, next_sync_at: null, watch: false },
     ]);
     const newName = uniqueName('renamed');
     const put = await call(t.app, owner, {

@@ -21,6 +21,8 @@ import {
   listCollections,
   reindexCollection,
   removeSource,
+  syncCollection,
+  updateSource,
   updateCollection,
   type CollectionContext,
 } from './collection.service.js';
@@ -53,8 +55,13 @@ const listQuery = z.object({
   sort_order: z.enum(['asc', 'desc']).default('desc'),
 });
 
+/** 1 minute to 30 days; a folder is not meant to be re-scanned more than once a minute (use watch). */
+const syncIntervalMinutes = z.number().int().min(1).max(43_200).nullable();
+
 const sourceBody = z.object({
   source_path: z.string().min(1).max(4096),
+  sync_interval_minutes: syncIntervalMinutes.optional(),
+  watch: z.boolean().optional(),
   config: z
     .object({
       recursive: z.boolean().default(true),
@@ -64,9 +71,23 @@ const sourceBody = z.object({
     .default({ recursive: true }),
 });
 
+const sourcePatchBody = z
+  .object({
+    sync_interval_minutes: syncIntervalMinutes.optional(),
+    watch: z.boolean().optional(),
+    config: z.object({ recursive: z.boolean().default(true), include: globListSchema.default([]), exclude: globListSchema.default([]) }).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change: give sync_interval_minutes, watch or config' });
+
 // The body is optional: a bare POST reindexes with the current settings (Fastify hands us null).
 const reindexBody = z
   .object({ chunk_size: chunkSize.optional(), chunk_overlap: chunkOverlap.optional(), embedding_model: modelName.optional() })
+  .nullish()
+  .transform((body) => body ?? {});
+
+// Optional body: a bare POST syncs every source of the collection.
+const syncBody = z
+  .object({ source_path: z.string().min(1).max(4096).optional() })
   .nullish()
   .transform((body) => body ?? {});
 
@@ -139,7 +160,10 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
       // Path checks touch the file system: done between the two transactions.
       const realPath = await resolveNewSourcePath(request.body.source_path, request.principal!.user, owner, request.server.deps.config, sourcePathOptions(request));
       const { recursive, include, exclude } = request.body.config;
-      const operation = await uow(request, (scope) => addSource(context(scope, request), request.params.id, { realPath, recursive, include, exclude }));
+      const { sync_interval_minutes, watch } = request.body;
+      const operation = await uow(request, (scope) =>
+        addSource(context(scope, request), request.params.id, { realPath, recursive, include, exclude, sync_interval_minutes, watch }),
+      );
       return reply.code(202).send(toOperationJson(operation));
     },
   );
@@ -167,6 +191,34 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
     { schema: { tags, summary: 'Rebuild the index blue/green (202 + reindex operation)', params: idParams, body: reindexBody } },
     async (request, reply) => {
       const operation = await uow(request, (scope) => reindexCollection(context(scope, request), request.params.id, request.body));
+      return reply.code(202).send(toOperationJson(operation));
+    },
+  );
+
+  r.patch(
+    '/collections/:id/sources/:sourceId',
+    {
+      schema: {
+        tags,
+        summary: "Change a source's sync schedule, watching or scan config (applied by the next sync)",
+        params: idParams.extend({ sourceId: z.coerce.number().int().positive() }),
+        body: sourcePatchBody,
+      },
+    },
+    async (request) => {
+      const row = await uow(request, (scope) => updateSource(context(scope, request), request.params.id, request.params.sourceId, request.body));
+      return toSourceJson(row);
+    },
+  );
+
+  r.post(
+    '/collections/:id/sync',
+    { schema: { tags, summary: 'Bring sources in step with their folders: added, changed, deleted files (202 + sync operation)', params: idParams, body: syncBody } },
+    async (request, reply) => {
+      const given = request.body.source_path;
+      const real = given ? await resolveSourcePath(given, request.server.deps.config.documentRoots, sourcePathOptions(request)).catch(() => undefined) : undefined;
+      const paths = given === undefined ? undefined : real ? [given, real] : [given];
+      const operation = await uow(request, (scope) => syncCollection(context(scope, request), request.params.id, paths));
       return reply.code(202).send(toOperationJson(operation));
     },
   );

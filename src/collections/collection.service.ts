@@ -9,6 +9,7 @@ import type { Principal } from '../http/app-deps.js';
 import { keyCollectionFilter, requireKeyMayCreateCollections } from '../api-keys/api-key.scope.js';
 import { listAvailableEmbeddingModels } from '../ingest/index.js';
 import { cancelOperation, createOperation } from '../operations/operation.service.js';
+import { enqueueSync } from '../sync/source-sync.service.js';
 import { requireCollectionAccess, requireFolderNotPrivateToOthers } from './collection.access.js';
 import type { CollectionSortField } from './collection.repository.js';
 import { chooseEmbeddingModel, substitutionNote } from './embedding-model.choice.js';
@@ -214,6 +215,9 @@ export interface SourceInput {
   recursive: boolean;
   include?: string[];
   exclude?: string[];
+  /** Scheduled sync every N minutes (null: none); undefined keeps what the source had. */
+  sync_interval_minutes?: number | null;
+  watch?: boolean;
 }
 
 /**
@@ -234,7 +238,10 @@ export async function addSource(ctx: CollectionContext, collectionId: string, in
   const existingSources = await ctx.repos.sources.listByCollection(collectionId);
   const documents = await ctx.repos.documents.list({ collectionId, page: 1, perPage: 1 });
   const sourceConfig = { recursive: input.recursive, include: input.include ?? [], exclude: input.exclude ?? [] };
-  const source = await ctx.repos.sources.upsert({ collection_id: collectionId, source_path: input.realPath, source_type: 'directory', config: sourceConfig });
+  let source = await ctx.repos.sources.upsert({ collection_id: collectionId, source_path: input.realPath, source_type: 'directory', config: sourceConfig });
+  if (input.sync_interval_minutes !== undefined || input.watch !== undefined) {
+    source = await ctx.repos.sources.update(source.id, { sync_interval_minutes: input.sync_interval_minutes, watch: input.watch });
+  }
   const isFirst = documents.total === 0 && existingSources.every((s) => s.id === source.id);
   const type: OperationType = isFirst ? 'index' : 'append';
   const operation = await createOperation(ctx.tx, ctx.repos, {
@@ -245,6 +252,23 @@ export async function addSource(ctx: CollectionContext, collectionId: string, in
   });
   await audit(ctx, collectionId, 'source_added', { source_path: source.source_path, operation_type: type }, operation.id);
   return operation;
+}
+
+export interface SourceChanges {
+  sync_interval_minutes?: number | null;
+  watch?: boolean;
+  /** New scan config: applied by the next sync (files now excluded are removed from search then). */
+  config?: { recursive: boolean; include: string[]; exclude: string[] };
+}
+
+/** PATCH a source: schedule, watching, scan config. Write access, like adding one. */
+export async function updateSource(ctx: CollectionContext, collectionId: string, sourceId: number, changes: SourceChanges): Promise<CollectionSourceRow> {
+  await requireCollectionAccess(ctx.repos, ctx.principal, collectionId, 'write');
+  const source = await ctx.repos.sources.findById(sourceId);
+  if (!source || source.collection_id !== collectionId) throw new NotFoundError(`Collection ${collectionId} has no source ${sourceId}`);
+  const row = await ctx.repos.sources.update(sourceId, changes);
+  await audit(ctx, collectionId, 'source_updated', { source_path: row.source_path, fields: Object.keys(changes) });
+  return row;
 }
 
 /** The path as stored (real path) or as the caller typed it before resolution. */
@@ -262,6 +286,24 @@ export async function removeSource(ctx: CollectionContext, collectionId: string,
     config: { source_id: source.id, source_path: source.source_path },
   });
   await audit(ctx, collectionId, 'source_removal_requested', { source_path: source.source_path }, operation.id);
+  return operation;
+}
+
+/**
+ * Enqueues a `sync` of one source (by stored or typed path) or of every source. 409 while another
+ * operation runs (createOperation), like the other writes.
+ */
+export async function syncCollection(ctx: CollectionContext, collectionId: string, sourcePaths?: readonly string[]): Promise<OperationRow> {
+  await requireCollectionAccess(ctx.repos, ctx.principal, collectionId, 'write');
+  let source: CollectionSourceRow | undefined;
+  if (sourcePaths) {
+    for (const candidate of sourcePaths) source ??= await ctx.repos.sources.findByPath(collectionId, candidate);
+    if (!source) throw new NotFoundError(`Collection ${collectionId} has no source ${sourcePaths[0]}`);
+  } else if ((await ctx.repos.sources.listByCollection(collectionId)).length === 0) {
+    throw new ValidationError('The collection has no sources to sync; add a folder first', { field: 'source_path' });
+  }
+  const operation = await enqueueSync(ctx.tx, ctx.repos, { collectionId, userId: ctx.principal.user.id, source, reason: 'manual' });
+  await audit(ctx, collectionId, 'sync_requested', { source_path: source?.source_path ?? null }, operation.id);
   return operation;
 }
 

@@ -17,13 +17,13 @@ type NullableJson = ColumnType<
 >;
 
 export type CollectionStatus = 'pending' | 'ready' | 'processing' | 'error' | 'degraded';
-export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source' | 'delete';
+export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source' | 'delete' | 'sync';
 export type OperationStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
 export type DocumentStatus = 'pending' | 'processing' | 'completed' | 'failed';
 export type PermissionLevel = 'read' | 'write' | 'admin';
 
 export const COLLECTION_STATUSES: readonly CollectionStatus[] = ['pending', 'ready', 'processing', 'error', 'degraded'];
-export const OPERATION_TYPES: readonly OperationType[] = ['index', 'append', 'reindex', 'remove_source', 'delete'];
+export const OPERATION_TYPES: readonly OperationType[] = ['index', 'append', 'reindex', 'remove_source', 'delete', 'sync'];
 export const OPERATION_STATUSES: readonly OperationStatus[] = ['pending', 'processing', 'completed', 'failed', 'cancelled'];
 export const DOCUMENT_STATUSES: readonly DocumentStatus[] = ['pending', 'processing', 'completed', 'failed'];
 
@@ -101,6 +101,11 @@ export interface CollectionSourcesTable {
   size_bytes: BigIntColumn;
   last_indexed_at: NullableTimestamp;
   metadata: Json;
+  /** NULL: synced only on request. */
+  sync_interval_minutes: ColumnType<number | null, number | null | undefined, number | null>;
+  /** When a worker should enqueue the next scheduled sync (claimed with SKIP LOCKED). */
+  next_sync_at: NullableTimestamp;
+  watch: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -230,6 +235,8 @@ export interface ChunkEmbeddingsTable {
   dimension: number;
   /** pgvector text form '[0.1,0.2,…]' on the wire; see chunk.repository for the encoding. */
   embedding: string;
+  /** sha256 hex of (model, embedding input); NULL on rows written before it existed. */
+  embedding_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DB {

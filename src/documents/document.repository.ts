@@ -15,6 +15,9 @@ export interface DocumentFingerprint {
   content_hash: string;
   status: DocumentStatus;
   source_id: number | null;
+  /** For the scanner's size+mtime shortcut (optional: planning by hash does not need them). */
+  file_size?: number | string;
+  file_modified_at?: Date | null;
 }
 
 export class DocumentRepository {
@@ -80,7 +83,7 @@ export class DocumentRepository {
   listFingerprints(collectionId: string, sourceId?: number): Promise<DocumentFingerprint[]> {
     let query = this.tx
       .selectFrom('documents')
-      .select(['id', 'file_path', 'content_hash', 'status', 'source_id'])
+      .select(['id', 'file_path', 'content_hash', 'status', 'source_id', 'file_size', 'file_modified_at'])
       .where('collection_id', '=', collectionId);
     if (sourceId !== undefined) query = query.where('source_id', '=', sourceId);
     return query.execute();

@@ -16,7 +16,7 @@ export async function markCollectionProcessing(repos: Repositories, collectionId
  * After a successful operation: counters recomputed from the rows search reads, and `ready`, or
  * `degraded` when some documents could not be indexed (the others are searchable).
  */
-export async function settleCollection(repos: Repositories, collectionId: string, note?: string): Promise<CollectionRow> {
+export async function settleCollection(repos: Repositories, collectionId: string, note?: string, options: { degraded?: boolean } = {}): Promise<CollectionRow> {
   await repos.collections.refreshCounters(collectionId);
   const counts = await repos.documents.countByStatus(collectionId);
   const total = counts.completed + counts.failed + counts.pending + counts.processing;
@@ -28,6 +28,8 @@ export async function settleCollection(repos: Repositories, collectionId: string
       ),
     });
   }
+  // `degraded` without failed documents: e.g. a source folder that vanished (sync kept its documents).
+  if (options.degraded && note) return repos.collections.update(collectionId, { status: 'degraded', status_message: truncateMessage(note) });
   return repos.collections.update(collectionId, { status: 'ready', status_message: note ? truncateMessage(note) : null });
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { NewChunk } from '../chunks/chunk.repository.js';
@@ -24,6 +25,16 @@ export interface DocumentInput {
 export interface PreparedChunk {
   chunk: Chunk;
   embedding: Float32Array | number[];
+  /** embeddingKeyOf(model, input): stored with the vector so a later run can reuse it. */
+  embeddingKey: string;
+}
+
+/**
+ * The identity of a vector: the model and the exact text it embedded (the chunk text with its
+ * title/heading prefix). Same key → same vector, so it is copied instead of computed again.
+ */
+export function embeddingKeyOf(model: string, input: string): string {
+  return createHash('sha256').update(model).update('\0').update(input).digest('hex');
 }
 
 /** What the extractor learnt about a document beyond its text: stored as documents.metadata. */
@@ -49,6 +60,12 @@ export interface PrepareOptions {
   embedder: EmbeddingProvider;
   /** The job's OCR engine (one Tesseract worker for the whole job); absent when SEMANTIK_OCR=off. */
   ocr?: OcrEngine;
+  /**
+   * Stored vectors of this collection by embedding key (only keys that exist are returned).
+   * Chunks found there are not sent to the embedder: re-indexing unchanged text costs a lookup,
+   * not ~50 ms of model time per chunk.
+   */
+  reuseEmbeddings?: (keys: string[]) => Promise<Map<string, number[]>>;
   /** Accumulates `extract_ms` (read + extract + chunk, OCR included), `ocr_pages`, `ocr_ms` (Tesseract time) and `embed_ms`. */
   addMetric(name: string, value: number): void;
 }
@@ -85,21 +102,37 @@ export async function prepareDocuments<T extends DocumentInput>(inputs: readonly
     options.addMetric('ocr_ms', options.ocr.totals.recognizeMs - ocrBefore.recognizeMs);
   }
 
-  const texts: string[] = [];
-  for (const doc of extracted) {
-    if (doc.ok) for (const chunk of doc.chunks) texts.push(embeddingInputFor(chunk, doc.title));
-  }
+  const model = options.embedder.model;
+  const keyed = extracted.map((doc) =>
+    doc.ok
+      ? doc.chunks.map((chunk) => {
+          const input = embeddingInputFor(chunk, doc.title);
+          return { input, key: embeddingKeyOf(model, input) };
+        })
+      : [],
+  );
+  const allKeys = [...new Set(keyed.flat().map((k) => k.key))];
+  const reused = allKeys.length > 0 && options.reuseEmbeddings ? await options.reuseEmbeddings(allKeys) : new Map<string, number[]>();
+  // Each missing text is embedded once, even when it repeats within the batch.
+  const toEmbed = new Map<string, string>();
+  for (const { input, key } of keyed.flat()) if (!reused.has(key) && !toEmbed.has(key)) toEmbed.set(key, input);
   const embedStart = performance.now();
+  const texts = [...toEmbed.values()];
   const vectors = texts.length > 0 ? await options.embedder.embed(texts) : [];
   options.addMetric('embed_ms', performance.now() - embedStart);
+  options.addMetric('chunks_embedded', texts.length);
+  options.addMetric('chunks_reused', allKeys.length - texts.length);
   if (vectors.length !== texts.length) {
-    throw new Error(`embedding model ${options.embedder.model} returned ${vectors.length} vectors for ${texts.length} texts`);
+    throw new Error(`embedding model ${model} returned ${vectors.length} vectors for ${texts.length} texts`);
   }
+  const fresh = new Map([...toEmbed.keys()].map((key, i) => [key, vectors[i]!]));
 
-  let cursor = 0;
-  return extracted.map((doc) => {
+  return extracted.map((doc, d) => {
     if (!doc.ok) return doc;
-    const chunks = doc.chunks.map((chunk) => ({ chunk, embedding: vectors[cursor++]! }));
+    const chunks = doc.chunks.map((chunk, c) => {
+      const key = keyed[d]![c]!.key;
+      return { chunk, embedding: reused.get(key) ?? fresh.get(key)!, embeddingKey: key };
+    });
     return { ...doc, chunks };
   });
 }
@@ -183,7 +216,7 @@ export function chunkRowsFor(
   pageUnit?: PageUnit,
 ): NewChunk[] {
   const fileName = path.basename(target.filePath);
-  return chunks.map(({ chunk, embedding }) => ({
+  return chunks.map(({ chunk, embedding, embeddingKey }) => ({
     collection_id: target.collectionId,
     document_id: target.documentId,
     generation: target.generation,
@@ -195,5 +228,6 @@ export function chunkRowsFor(
     page: chunk.page ?? null,
     metadata: chunkMetadata(chunk, title, pageUnit),
     embedding,
+    embedding_key: embeddingKey,
   }));
 }

@@ -40,130 +40,13 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
     const { collection, source, scan } = await beginIndexing(ctx);
     const embedder = ctx.embedders.get(collection.embedding_model);
     await prepareEmbeddingColumn(ctx, collection, embedder);
-
-    const scanStart = performance.now();
     const documentRoots = await collectionOwnerDocumentRoots(ctx, collection.id);
-    const scanned = await scanSource(source.source_path, {
-      ...scan,
-      documentRoots,
-      maxFileSizeBytes: ctx.app.maxFileSizeBytes,
-      allowDotPaths: ctx.app.allowDotPaths,
-    });
-    ctx.addMetric('scan_ms', performance.now() - scanStart);
-
-    const fingerprints = await inUnitOfWork(ctx.database, (tx) => repositoriesFor(tx).documents.listFingerprints(collection.id), { readOnly: true });
-    const plan = planChanges(scanned.files, fingerprints, source.id, scanned.unreadableFolders.map((f) => f.path));
-    // Refused files (symlinks out of the roots) are failures of the source's first scan; later
-    // appends list them in metadata but count only what changed. Once per operation, not per attempt.
-    const countRefused = source.last_indexed_at === null && ctx.operation.metadata['scan'] === undefined;
-
-    await ctx.commitBatch(async (tx) => {
-      await new IndexingRepository(tx).updateLocations(plan.relocations);
-      if (countRefused) {
-        ctx.progress.processed_files += scanned.refused.length;
-        ctx.progress.failed_files += scanned.refused.length;
-      }
-      ctx.progress.total_files = ctx.progress.processed_files + plan.toProcess.length;
-      await ctx.saveMetadata(tx, {
-        scan: {
-          source_id: source.id,
-          scanned_files: scanned.files.length,
-          unchanged_files: plan.unchanged,
-          files_to_process: plan.toProcess.length,
-          vanished_documents: plan.vanished.length,
-          refused_count: scanned.refused.length,
-          refused: scanned.refused.slice(0, MAX_REFUSED_LISTED),
-          unreadable_folders_count: scanned.unreadableFolders.length,
-          unreadable_folders: scanned.unreadableFolders.slice(0, MAX_REFUSED_LISTED),
-        },
-      });
-    });
-
-    const limits = batchLimitsFromEnv();
-    let lastCounterRefresh = performance.now();
-    // One OCR worker for the whole job, started only if a page needs it; always terminated.
-    const ocr = jobOcrEngine(ctx.app);
-    try {
-      for (const batch of intoBatches(plan.toProcess, (f) => f.size, limits)) {
-        await ctx.checkpoint();
-        const prepared = await prepareDocuments(batch, {
-          chunkSize: collection.chunk_size,
-          chunkOverlap: collection.chunk_overlap,
-          maxFileSizeBytes: ctx.app.maxFileSizeBytes,
-          documentRoots,
-          allowDotPaths: ctx.app.allowDotPaths,
-          embedder,
-          ...(ocr ? { ocr } : {}),
-          addMetric: (name, value) => ctx.addMetric(name, value),
-        });
-        const writeStart = performance.now();
-        await ctx.commitBatch(async (tx, repos) => {
-          const indexing = new IndexingRepository(tx);
-          await repos.documents.deleteMany(batch.flatMap((f) => f.supersedes));
-          const rows: ProcessedDocumentRow[] = prepared.map((doc) => ({
-            collection_id: collection.id,
-            source_id: source.id,
-            file_path: doc.input.path,
-            file_name: path.basename(doc.input.path),
-            file_size: doc.input.size,
-            mime_type: doc.mimeType,
-            content_hash: doc.input.contentHash,
-            file_modified_at: doc.input.modifiedAt,
-            status: doc.ok ? 'completed' : 'failed',
-            error_message: doc.ok ? null : doc.error,
-            chunk_count: doc.ok ? doc.chunks.length : 0,
-            metadata: doc.ok ? documentMetadata(doc) : {},
-          }));
-          const ids = new Map((await indexing.upsertProcessed(rows)).map((r) => [r.content_hash, r.id]));
-          // A document re-processed after a crash or an earlier failure drops what it had first.
-          await repos.chunks.deleteByDocuments([...ids.values()], collection.active_generation);
-          const chunks = prepared.flatMap((doc) =>
-            doc.ok
-              ? chunkRowsFor(
-                  doc.chunks,
-                  doc.title,
-                  {
-                    collectionId: collection.id,
-                    documentId: ids.get(doc.input.contentHash)!,
-                    generation: collection.active_generation,
-                    filePath: doc.input.path,
-                  },
-                  doc.pageUnit,
-                )
-              : [],
-          );
-          await repos.chunks.insertMany(chunks, { model: embedder.model, dimension: embedder.dimension });
-          ctx.addMetric('documents', prepared.length);
-          ctx.addMetric('chunks', chunks.length);
-          ctx.progress.processed_files += prepared.length;
-          ctx.progress.failed_files += prepared.filter((d) => !d.ok).length;
-          ctx.progress.current_file = batch[batch.length - 1]!.path;
-          if (performance.now() - lastCounterRefresh >= COUNTER_REFRESH_MS) {
-            await repos.collections.refreshCounters(collection.id);
-            lastCounterRefresh = performance.now();
-          }
-        });
-        ctx.addMetric('write_ms', performance.now() - writeStart);
-      }
-    } finally {
-      await ocr?.close();
-    }
-
-    for (let i = 0; i < plan.vanished.length; i += DELETE_BATCH_DOCUMENTS) {
-      await ctx.checkpoint();
-      const ids = plan.vanished.slice(i, i + DELETE_BATCH_DOCUMENTS);
-      await ctx.commitBatch((_tx, repos) => repos.documents.deleteMany(ids));
-    }
-    ctx.addMetric('removed_documents', plan.vanished.length);
+    const outcome = await indexSource(ctx, { collection, source, scan, embedder, documentRoots, metadataKey: 'scan' });
     ctx.addMetric('total_ms', performance.now() - started);
-
-    const notes = [
-      scanned.refused.length > 0 ? `${scanned.refused.length} file(s) refused: outside the document roots` : '',
-      scanned.unreadableFolders.length > 0 ? `${scanned.unreadableFolders.length} folder(s) could not be read (see the operation's scan metadata); their documents were kept as they were` : '',
-    ].filter(Boolean);
-    await ctx.complete(async (_tx, repos) => {
+    await ctx.complete(async (tx, repos) => {
+      await ctx.saveMetadata(tx, { result: outcome.counts });
       await repos.sources.refreshStats(source.id, new Date());
-      await settleCollection(repos, collection.id, notes.length > 0 ? notes.join('; ') : undefined);
+      await settleCollection(repos, collection.id, outcome.notes.length > 0 ? outcome.notes.join('; ') : undefined);
     });
   },
 
@@ -175,6 +58,204 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
     await inUnitOfWork(ctx.database, (tx) => settleCollection(repositoriesFor(tx), ctx.operation.collection_id, 'last operation was cancelled'));
   },
 };
+
+/** What one source's run did: the operation's `metadata.result` (per source for a sync). */
+export interface SourceSyncCounts {
+  added: number;
+  changed: number;
+  removed: number;
+  unchanged: number;
+  /** Unchanged content found under a new path: the document moved, nothing re-embedded. */
+  moved: number;
+  failed: number;
+  /** Up to MAX_REFUSED_LISTED failed files of this run with their reason. */
+  failed_files: { path: string; reason: string }[];
+}
+
+export interface IndexSourceInput {
+  collection: CollectionRow;
+  source: CollectionSourceRow;
+  scan: SourceScanConfig;
+  embedder: EmbeddingProvider;
+  documentRoots: readonly string[];
+  /** operations.metadata key for this source's scan summary. */
+  metadataKey: string;
+  /**
+   * Sync: a folder that now lists no file at all while documents of it are indexed (an unmounted
+   * disk leaves its empty mount point) keeps them and says so, instead of emptying the source.
+   */
+  keepDocumentsOfEmptyFolder?: boolean;
+}
+
+/**
+ * Scan one source, skip files whose content is already indexed (or already known to be bad) —
+ * without reading files whose size and mtime match their document — process new and changed files
+ * in batches, then remove documents whose files vanished or are now excluded. Safe to run again
+ * after a crash: everything committed is skipped by content hash.
+ */
+export async function indexSource(
+  ctx: JobContext<unknown>,
+  input: IndexSourceInput,
+): Promise<{ counts: SourceSyncCounts; notes: string[]; keptEmptyFolder?: boolean }> {
+  const { collection, source, scan, embedder, documentRoots } = input;
+  const fingerprints = await inUnitOfWork(ctx.database, (tx) => repositoriesFor(tx).documents.listFingerprints(collection.id), { readOnly: true });
+  const scanStart = performance.now();
+  const scanned = await scanSource(source.source_path, {
+    ...scan,
+    documentRoots,
+    maxFileSizeBytes: ctx.app.maxFileSizeBytes,
+    allowDotPaths: ctx.app.allowDotPaths,
+    known: knownFilesOf(fingerprints, source.id),
+  });
+  ctx.addMetric('scan_ms', performance.now() - scanStart);
+  ctx.addMetric('files_hashed', scanned.hashed);
+
+  const indexedHere = fingerprints.filter((doc) => doc.source_id === source.id).length;
+  if (input.keepDocumentsOfEmptyFolder && scanned.files.length === 0 && scanned.unreadableFolders.length === 0 && indexedHere > 0) {
+    const counts = { added: 0, changed: 0, removed: 0, unchanged: 0, moved: 0, failed: 0, failed_files: [] };
+    const note = `source folder ${source.source_path} holds no files now; its ${indexedHere} document(s) were kept (remove the source to drop them)`;
+    return { counts, notes: [note], keptEmptyFolder: true };
+  }
+  const plan = planChanges(scanned.files, fingerprints, source.id, scanned.unreadableFolders.map((f) => f.path));
+  // Refused files (symlinks out of the roots) are failures of the source's first scan; later
+  // appends list them in metadata but count only what changed. Once per operation, not per attempt.
+  const countRefused = source.last_indexed_at === null && ctx.operation.metadata[input.metadataKey] === undefined;
+  const counts: SourceSyncCounts = {
+    added: plan.toProcess.filter((f) => f.supersedes.length === 0).length,
+    changed: plan.toProcess.filter((f) => f.supersedes.length > 0).length,
+    removed: plan.vanished.length,
+    unchanged: plan.unchanged,
+    moved: plan.moved,
+    failed: 0,
+    failed_files: [],
+  };
+
+  await ctx.commitBatch(async (tx) => {
+    await new IndexingRepository(tx).updateLocations(plan.relocations);
+    if (countRefused) {
+      ctx.progress.processed_files += scanned.refused.length;
+      ctx.progress.failed_files += scanned.refused.length;
+    }
+    ctx.progress.total_files = ctx.progress.processed_files + plan.toProcess.length;
+    await ctx.saveMetadata(tx, {
+      [input.metadataKey]: {
+        source_id: source.id,
+        scanned_files: scanned.files.length,
+        hashed_files: scanned.hashed,
+        unchanged_files: plan.unchanged,
+        files_to_process: plan.toProcess.length,
+        vanished_documents: plan.vanished.length,
+        refused_count: scanned.refused.length,
+        refused: scanned.refused.slice(0, MAX_REFUSED_LISTED),
+        unreadable_folders_count: scanned.unreadableFolders.length,
+        unreadable_folders: scanned.unreadableFolders.slice(0, MAX_REFUSED_LISTED),
+      },
+    });
+  });
+
+  const limits = batchLimitsFromEnv();
+  let lastCounterRefresh = performance.now();
+  // One OCR worker for the whole source, started only if a page needs it; always terminated.
+  const ocr = jobOcrEngine(ctx.app);
+  try {
+  for (const batch of intoBatches(plan.toProcess, (f) => f.size, limits)) {
+    await ctx.checkpoint();
+    const prepared = await prepareDocuments(batch, {
+      chunkSize: collection.chunk_size,
+      chunkOverlap: collection.chunk_overlap,
+      maxFileSizeBytes: ctx.app.maxFileSizeBytes,
+      documentRoots,
+      allowDotPaths: ctx.app.allowDotPaths,
+      embedder,
+      ...(ocr ? { ocr } : {}),
+      reuseEmbeddings: (keys) => inUnitOfWork(ctx.database, (tx) => new IndexingRepository(tx).embeddingsByKey(collection.id, keys), { readOnly: true }),
+      addMetric: (name, value) => ctx.addMetric(name, value),
+    });
+    const writeStart = performance.now();
+    await ctx.commitBatch(async (tx, repos) => {
+      const indexing = new IndexingRepository(tx);
+      await repos.documents.deleteMany(batch.flatMap((f) => f.supersedes));
+      const rows: ProcessedDocumentRow[] = prepared.map((doc) => ({
+        collection_id: collection.id,
+        source_id: source.id,
+        file_path: doc.input.path,
+        file_name: path.basename(doc.input.path),
+        file_size: doc.input.size,
+        mime_type: doc.mimeType,
+        content_hash: doc.input.contentHash,
+        file_modified_at: doc.input.modifiedAt,
+        status: doc.ok ? 'completed' : 'failed',
+        error_message: doc.ok ? null : doc.error,
+        chunk_count: doc.ok ? doc.chunks.length : 0,
+        metadata: doc.ok ? documentMetadata(doc) : {},
+      }));
+      const ids = new Map((await indexing.upsertProcessed(rows)).map((r) => [r.content_hash, r.id]));
+      // A document re-processed after a crash or an earlier failure drops what it had first.
+      await repos.chunks.deleteByDocuments([...ids.values()], collection.active_generation);
+      const chunks = prepared.flatMap((doc) =>
+        doc.ok
+          ? chunkRowsFor(
+              doc.chunks,
+              doc.title,
+              {
+                collectionId: collection.id,
+                documentId: ids.get(doc.input.contentHash)!,
+                generation: collection.active_generation,
+                filePath: doc.input.path,
+              },
+              doc.pageUnit,
+            )
+          : [],
+      );
+      await repos.chunks.insertMany(chunks, { model: embedder.model, dimension: embedder.dimension });
+      ctx.addMetric('documents', prepared.length);
+      ctx.addMetric('chunks', chunks.length);
+      ctx.progress.processed_files += prepared.length;
+      ctx.progress.failed_files += prepared.filter((d) => !d.ok).length;
+      ctx.progress.current_file = batch[batch.length - 1]!.path;
+      if (performance.now() - lastCounterRefresh >= COUNTER_REFRESH_MS) {
+        await repos.collections.refreshCounters(collection.id);
+        lastCounterRefresh = performance.now();
+      }
+    });
+    for (const doc of prepared) {
+      if (doc.ok) continue;
+      counts.failed++;
+      if (counts.failed_files.length < MAX_REFUSED_LISTED) counts.failed_files.push({ path: doc.input.path, reason: doc.error });
+    }
+    ctx.addMetric('write_ms', performance.now() - writeStart);
+  }
+  } finally {
+    await ocr?.close();
+  }
+
+  for (let i = 0; i < plan.vanished.length; i += DELETE_BATCH_DOCUMENTS) {
+    await ctx.checkpoint();
+    const ids = plan.vanished.slice(i, i + DELETE_BATCH_DOCUMENTS);
+    await ctx.commitBatch((_tx, repos) => repos.documents.deleteMany(ids));
+  }
+  ctx.addMetric('removed_documents', plan.vanished.length);
+
+  const notes = [
+    scanned.refused.length > 0 ? `${scanned.refused.length} file(s) refused: outside the document roots` : '',
+    scanned.unreadableFolders.length > 0 ? `${scanned.unreadableFolders.length} folder(s) could not be read (see the operation's scan metadata); their documents were kept as they were` : '',
+  ].filter(Boolean);
+  return { counts, notes };
+}
+
+/**
+ * The stat shortcut: a file whose path, size and mtime equal its document's is taken to hold the
+ * same bytes and is not read (rsync's default rule). Only documents of this source that are
+ * settled (completed/failed) qualify; a pending one is hashed again.
+ */
+function knownFilesOf(fingerprints: readonly DocumentFingerprint[], sourceId: number): Map<string, { size: number; modifiedMs: number; contentHash: string }> {
+  const known = new Map<string, { size: number; modifiedMs: number; contentHash: string }>();
+  for (const doc of fingerprints) {
+    if (doc.source_id !== sourceId || !doc.file_modified_at || (doc.status !== 'completed' && doc.status !== 'failed')) continue;
+    known.set(doc.file_path, { size: Number(doc.file_size), modifiedMs: doc.file_modified_at.getTime(), contentHash: doc.content_hash });
+  }
+  return known;
+}
 
 /**
  * First short transaction: the source row (created from the operation's config when the API has
@@ -257,9 +338,10 @@ export function planChanges(files: readonly ScannedFile[], existing: readonly Do
   const scannedHashes = new Set(files.map((f) => f.contentHash));
   const seen = new Set<string>();
   const toProcess: PlannedFile[] = [];
-  const relocations: { id: string; file_path: string; file_name: string; source_id: number }[] = [];
+  const relocations: { id: string; file_path: string; file_name: string; source_id: number; file_modified_at: Date }[] = [];
   const superseded = new Set<string>();
   let unchanged = 0;
+  let moved = 0;
 
   for (const file of files) {
     if (seen.has(file.contentHash)) {
@@ -270,8 +352,13 @@ export function planChanges(files: readonly ScannedFile[], existing: readonly Do
     const known = byHash.get(file.contentHash);
     if (known && (known.status === 'completed' || known.status === 'failed')) {
       unchanged++;
-      if (known.file_path !== file.path || known.source_id !== sourceId) {
-        relocations.push({ id: known.id, file_path: file.path, file_name: path.basename(file.path), source_id: sourceId });
+      // A moved file gets its new path; a touched one (same bytes, new mtime) its new mtime, so the
+      // next scan's stat shortcut skips it instead of hashing it on every sync.
+      const touched = known.file_modified_at != null && known.file_modified_at.getTime() !== file.modifiedAt.getTime();
+      const relocated = known.file_path !== file.path || known.source_id !== sourceId;
+      if (relocated) moved++;
+      if (relocated || touched) {
+        relocations.push({ id: known.id, file_path: file.path, file_name: path.basename(file.path), source_id: sourceId, file_modified_at: file.modifiedAt });
       }
       continue;
     }
@@ -283,5 +370,5 @@ export function planChanges(files: readonly ScannedFile[], existing: readonly Do
     .filter((doc) => doc.source_id === sourceId && !scannedHashes.has(doc.content_hash) && !superseded.has(doc.id))
     .filter((doc) => !unreadableFolders.some((folder) => isInside(doc.file_path, folder)))
     .map((doc) => doc.id);
-  return { toProcess, relocations, vanished, unchanged };
+  return { toProcess, relocations, vanished, unchanged, moved };
 }

@@ -60,16 +60,31 @@ export class IndexingRepository {
       .execute();
   }
 
-  /** Renamed/moved files with unchanged content: new path, no re-embedding. One UPDATE … FROM unnest. */
-  async updateLocations(rows: readonly { id: string; file_path: string; file_name: string; source_id: number }[]): Promise<void> {
+  /** Renamed/moved (or only touched) files with unchanged content: new path and mtime, no re-embedding. One UPDATE … FROM unnest. */
+  async updateLocations(rows: readonly { id: string; file_path: string; file_name: string; source_id: number; file_modified_at?: Date }[]): Promise<void> {
     if (rows.length === 0) return;
     await sql`
       UPDATE documents d
-      SET file_path = u.file_path, file_name = u.file_name, source_id = u.source_id, updated_at = now()
+      SET file_path = u.file_path, file_name = u.file_name, source_id = u.source_id,
+          file_modified_at = coalesce(u.file_modified_at, d.file_modified_at), updated_at = now()
       FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.file_path)}::text[],
-                  ${rows.map((r) => r.file_name)}::text[], ${rows.map((r) => r.source_id)}::bigint[])
-        AS u(id, file_path, file_name, source_id)
+                  ${rows.map((r) => r.file_name)}::text[], ${rows.map((r) => r.source_id)}::bigint[],
+                  ${rows.map((r) => r.file_modified_at?.toISOString() ?? null)}::timestamptz[])
+        AS u(id, file_path, file_name, source_id, file_modified_at)
       WHERE d.id = u.id`.execute(this.tx);
+  }
+
+  /**
+   * Stored vectors of a collection by embedding key (any generation, any document: the key already
+   * holds the model and the exact input). One indexed lookup per batch.
+   */
+  async embeddingsByKey(collectionId: string, keys: readonly string[]): Promise<Map<string, number[]>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await sql<{ embedding_key: string; embedding: string }>`
+      SELECT DISTINCT ON (embedding_key) embedding_key, embedding::text AS embedding
+      FROM chunk_embeddings
+      WHERE collection_id = ${collectionId} AND embedding_key = ANY(${keys}::text[])`.execute(this.tx);
+    return new Map(rows.map((r) => [r.embedding_key, JSON.parse(r.embedding) as number[]]));
   }
 
   /** Deletes up to `limit` chunks of a collection (embeddings cascade); `generation` filters. */

@@ -137,6 +137,8 @@ async function buildGeneration(ctx: Ctx, target: ReindexTarget): Promise<void> {
           allowDotPaths: ctx.app.allowDotPaths,
           embedder,
           ...(ocr ? { ocr } : {}),
+          // Same model and chunking → every chunk is found by its key and nothing is embedded again.
+          reuseEmbeddings: (keys) => inUnitOfWork(ctx.database, (tx) => new IndexingRepository(tx).embeddingsByKey(collectionId, keys), { readOnly: true }),
           addMetric: (name, value) => ctx.addMetric(name, value),
         },
       );

@@ -172,7 +172,8 @@ describe('planChanges', () => {
       ['/s/new', []],
       ['/s/retry', []],
     ]);
-    expect(plan.relocations).toEqual([{ id: 'd2', file_path: '/s/moved-to', file_name: 'moved-to', source_id: 1 }]);
+    expect(plan.relocations).toEqual([{ id: 'd2', file_path: '/s/moved-to', file_name: 'moved-to', source_id: 1, file_modified_at: expect.any(Date) }]);
+    expect(plan.moved).toBe(1);
     expect(plan.vanished).toEqual(['d7']);
     expect(plan.unchanged).toBe(3);
   });

@@ -46,6 +46,8 @@ export interface SourceScan {
    * planner keeps the documents under them instead of removing them as vanished.
    */
   unreadableFolders: RefusedFile[];
+  /** Files actually opened and hashed (the others matched their document's size and mtime). */
+  hashed: number;
 }
 
 export interface ScanOptions extends SourceScanConfig {
@@ -53,6 +55,11 @@ export interface ScanOptions extends SourceScanConfig {
   maxFileSizeBytes: number;
   /** SEMANTIK_ALLOW_DOT_PATHS; default false. Dot entries met by the walk are skipped either way. */
   allowDotPaths?: boolean;
+  /**
+   * Indexed files by path: one whose size and mtime are unchanged keeps this content hash and is
+   * not opened, so a sync over an unchanged folder reads no file (only stats).
+   */
+  known?: ReadonlyMap<string, { size: number; modifiedMs: number; contentHash: string }>;
 }
 
 /** Files hashed at once: enough to keep the disk busy, few enough to bound open descriptors. */
@@ -190,16 +197,23 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
 
   const files: ScannedFile[] = new Array(candidates.length);
   let next = 0;
+  let hashed = 0;
   const hashWorker = async () => {
     while (next < candidates.length) {
       const index = next++;
       const candidate = candidates[index]!;
-      files[index] = await describeFile(candidate, options, policy);
+      const known = candidate.stat && !candidate.problem ? options.known?.get(candidate.path) : undefined;
+      if (known && known.size === candidate.stat!.size && known.modifiedMs === candidate.stat!.mtime.getTime()) {
+        files[index] = { path: candidate.path, size: known.size, modifiedAt: candidate.stat!.mtime, contentHash: known.contentHash };
+      } else {
+        files[index] = await describeFile(candidate, options, policy);
+        hashed++;
+      }
       await breathe();
     }
   };
   await Promise.all(Array.from({ length: HASH_CONCURRENCY }, hashWorker));
-  return { files, refused, unreadableFolders };
+  return { files, refused, unreadableFolders, hashed };
 }
 
 /**

@@ -84,18 +84,28 @@ const removeSourceConfigSchema = z
 
 const deleteConfigSchema = z.looseObject({});
 
+/** `sync`: one source (`source_id`) or, without it, every source of the collection. */
+export const SYNC_REASONS = ['manual', 'schedule', 'watch'] as const;
+const syncConfigSchema = z.looseObject({
+  source_id: z.number().int().positive().optional(),
+  source_path: z.string().min(1).optional(),
+  reason: z.enum(SYNC_REASONS).default('manual'),
+});
+
 export const operationConfigSchemas = {
   index: indexConfigSchema,
   append: indexConfigSchema,
   reindex: reindexConfigSchema,
   remove_source: removeSourceConfigSchema,
   delete: deleteConfigSchema,
+  sync: syncConfigSchema,
 } satisfies Record<OperationType, z.ZodType>;
 
 export type OperationConfigOf<T extends OperationType> = z.output<(typeof operationConfigSchemas)[T]>;
 export type IndexOperationConfig = OperationConfigOf<'index'>;
 export type ReindexOperationConfig = OperationConfigOf<'reindex'>;
 export type RemoveSourceOperationConfig = OperationConfigOf<'remove_source'>;
+export type SyncOperationConfig = OperationConfigOf<'sync'>;
 
 export interface JobHandler<T extends OperationType> {
   /** Does the work in batches (ctx.commitBatch), then returns; the worker marks the operation completed. */

@@ -20,6 +20,8 @@ export interface OperationJson {
   started_at: string | null;
   completed_at: string | null;
   progress: OperationProgressJson;
+  /** What the run did (index/append/sync: added, changed, removed, unchanged, moved, failed …); null until it completes. */
+  result: Record<string, unknown> | null;
 }
 
 export function progressOf(row: Pick<OperationRow, 'total_files' | 'processed_files' | 'failed_files' | 'current_file'>): OperationProgressJson {
@@ -45,6 +47,7 @@ export function toOperationJson(row: OperationRow): OperationJson {
     started_at: row.started_at?.toISOString() ?? null,
     completed_at: row.completed_at?.toISOString() ?? null,
     progress: progressOf(row),
+    result: ((row.metadata as Record<string, unknown> | null)?.['result'] as Record<string, unknown> | undefined) ?? null,
   };
 }
 

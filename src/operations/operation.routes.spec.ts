@@ -49,7 +49,7 @@ describe('operations routes', () => {
     await repos((r) => r.operations.updateProgress(operation.id, { total_files: 8, processed_files: 2, current_file: '/x/a.txt' }));
     const res = await call(t.app, owner, { method: 'GET', url: `/api/v2/operations/${operation.id}` });
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(['collection_id', 'completed_at', 'config', 'created_at', 'error_message', 'id', 'progress', 'started_at', 'status', 'type']);
+    expect(Object.keys(res.body).sort()).toEqual(['collection_id', 'completed_at', 'config', 'created_at', 'error_message', 'id', 'progress', 'result', 'started_at', 'status', 'type']);
     expect(res.body.progress).toEqual({ total_files: 8, processed_files: 2, failed_files: 0, current_file: '/x/a.txt', percentage: 25 });
     expect((await call(t.app, other, { method: 'GET', url: `/api/v2/operations/${operation.id}` })).status).toBe(404);
     expect((await call(t.app, owner, { method: 'GET', url: '/api/v2/operations/not-a-uuid' })).status).toBe(404);

@@ -8,7 +8,9 @@ import { isTransientDatabaseError } from '../db/pg-errors.js';
 import { repositoriesFor } from '../db/repositories.js';
 import type { OperationRow } from '../db/schema.js';
 import { backoffMs, inUnitOfWork } from '../db/unit-of-work.js';
-import { DatabaseUnavailableError, QueryTimeoutError } from '../errors/domain-errors.js';
+import { ConflictError, DatabaseUnavailableError, QueryTimeoutError } from '../errors/domain-errors.js';
+import { claimDueSync } from '../sync/source-sync.service.js';
+import { SourceWatchers, type SourceWatcherOptions } from '../sync/source-watcher.js';
 import { EmbeddingProviderCache } from '../indexing/embedding-provider.cache.js';
 import { indexingHandlers } from '../indexing/indexing.handlers.js';
 import { markCollectionError, settleCollection, truncateMessage } from '../indexing/collection-state.js';
@@ -33,6 +35,8 @@ export interface StartWorkerOptions {
   retryBaseMs?: number;
   /** Providers to use (already loaded, e.g. by a benchmark); owned by the caller, not closed on stop. */
   embedders?: EmbeddingProviderCache;
+  /** Folder watching for sources with `watch: true` (default on; `false` in tests that do not want it). */
+  watchSources?: SourceWatcherOptions | false;
 }
 
 export interface RunningWorker {
@@ -52,6 +56,8 @@ const EMBEDDED_POLL_MS = 500;
 /** Transient failures wait 5 s, 10 s, 20 s … (× 0.5–1.5 jitter), at most 5 minutes. */
 const RETRY_BASE_MS = 5_000;
 const RETRY_CAP_MS = 5 * 60_000;
+/** Due schedules turned into operations per loop iteration. */
+const MAX_SCHEDULES_PER_POLL = 10;
 const TRANSIENT_SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EMFILE', 'ENFILE']);
 
 export function isTransientJobError(err: unknown): boolean {
@@ -93,6 +99,7 @@ class QueueWorker implements RunningWorker {
   private readonly sleepers = new Set<() => void>();
   private readonly loops: Promise<void>[] = [];
   private listener: PgListener | undefined;
+  private watchers: SourceWatchers | undefined;
   private draining = false;
   private stopped: Promise<void> | undefined;
   private readonly leaseSeconds: number;
@@ -118,6 +125,10 @@ class QueueWorker implements RunningWorker {
       this.listener = new PgListener(config.databaseUrl, ['semantik_operations_queued'], () => this.wakeAll(), this.logger, () => this.wakeAll());
       await this.listener.start();
     }
+    if (this.options.watchSources !== false) {
+      this.watchers = new SourceWatchers(database, this.logger, () => this.wakeAll(), this.options.watchSources ?? {});
+      await this.watchers.start();
+    }
     const concurrency = Math.max(1, this.options.concurrency ?? config.workerConcurrency);
     for (let slot = 0; slot < concurrency; slot++) this.loops.push(this.loop(slot));
     this.logger.info({ concurrency, leaseSeconds: this.leaseSeconds, backend: database.kind }, 'worker started');
@@ -136,6 +147,7 @@ class QueueWorker implements RunningWorker {
       timeout.abort(); // the timer must not keep the process alive after a quick drain
       if (!drained) this.logger.warn({ timeoutMs }, 'drain timed out; unfinished operations resume elsewhere when their lease expires');
       await this.listener?.close();
+      await this.watchers?.close();
       if (!this.options.embedders) await this.embedders.closeAll();
       this.logger.info('worker stopped');
     })();
@@ -164,6 +176,7 @@ class QueueWorker implements RunningWorker {
     while (!this.draining) {
       try {
         await this.failExhausted();
+        await this.enqueueDueSyncs();
         const operation = await inUnitOfWork(this.options.database, (tx) =>
           new OperationQueueRepository(tx).claimNext(this.id, this.leaseSeconds, this.options.config.jobMaxAttempts),
         );
@@ -179,6 +192,25 @@ class QueueWorker implements RunningWorker {
         failures++;
         this.logger.error({ err, slot }, 'worker loop error; backing off');
         await this.idle(backoffMs(failures, 500, 30_000));
+      }
+    }
+  }
+
+  /**
+   * Scheduled syncs that fell due become operations here, by whichever worker looks first (the
+   * source row is claimed with SKIP LOCKED in the enqueuing transaction: never twice). At most
+   * MAX_SCHEDULES_PER_POLL per look so one loop does not stall on a backlog.
+   */
+  private async enqueueDueSyncs(): Promise<void> {
+    for (let i = 0; i < MAX_SCHEDULES_PER_POLL && !this.draining; i++) {
+      try {
+        const claimed = await inUnitOfWork(this.options.database, (tx) => claimDueSync(tx, repositoriesFor(tx)));
+        if (!claimed) return;
+        if (claimed.operationId) this.logger.info({ ...claimed }, 'scheduled sync enqueued');
+      } catch (err) {
+        // Another source of the same collection was enqueued at this instant: this one stays due.
+        if (err instanceof ConflictError) return;
+        throw err;
       }
     }
   }

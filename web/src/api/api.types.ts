@@ -53,6 +53,10 @@ export interface CollectionSource {
   document_count: number;
   size_bytes: number;
   last_indexed_at: string | null;
+  /** Minutes between scheduled syncs (null: only on request). */
+  sync_interval_minutes?: number | null;
+  next_sync_at?: string | null;
+  watch?: boolean;
 }
 
 export interface CollectionDetails extends Collection {
@@ -112,7 +116,7 @@ export interface DocumentList {
   per_page: number;
 }
 
-export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source' | 'delete';
+export type OperationType = 'index' | 'append' | 'reindex' | 'remove_source' | 'delete' | 'sync';
 export type OperationStatus = 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
 
 export interface OperationProgress {
@@ -134,6 +138,8 @@ export interface Operation {
   started_at: string | null;
   completed_at: string | null;
   progress: OperationProgress | null;
+  /** index/append/sync: added, changed, removed, unchanged, moved, failed (null until completed). */
+  result?: Record<string, unknown> | null;
 }
 
 export interface OperationList {

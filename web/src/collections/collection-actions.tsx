@@ -7,7 +7,7 @@ import { Dialog } from '../components/dialog';
 import { FormError, TextField } from '../components/field';
 import { useToast } from '../components/toast';
 import { operationKeys } from '../operations/operation.api';
-import { collectionKeys, deleteCollection, updateCollection } from './collection.api';
+import { collectionKeys, deleteCollection, syncCollection, updateCollection } from './collection.api';
 
 export function RenameCollectionDialog({ collection, onClose }: { collection: Collection; onClose: () => void }) {
   const queryClient = useQueryClient();
@@ -136,5 +136,28 @@ export function PublicToggle({ collection }: { collection: Collection }) {
       </span>
       <span>{isPublic ? 'Public' : 'Private'}</span>
     </button>
+  );
+}
+
+/**
+ * Brings every source in step with its folder: new files indexed, changed ones re-indexed, deleted
+ * ones removed from search (POST …/sync). A 409 (another operation running) is shown as is.
+ */
+export function SyncButton({ collection }: { collection: Collection }) {
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const sync = useMutation({
+    mutationFn: () => syncCollection(collection.id),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: collectionKeys.all });
+      void queryClient.invalidateQueries({ queryKey: operationKeys.all });
+      toast.success(`Syncing “${collection.name}” with its folders…`);
+    },
+    onError: toast.error,
+  });
+  return (
+    <Button variant="secondary" size="sm" onClick={() => sync.mutate()} disabled={sync.isPending} data-testid="collection-sync-button">
+      {sync.isPending ? 'Syncing…' : 'Sync'}
+    </Button>
   );
 }

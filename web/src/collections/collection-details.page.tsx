@@ -12,9 +12,10 @@ import { OperationProgressPanel } from '../operations/operation-progress';
 import { OperationsHistory } from '../operations/operations-history';
 import { AddSourceForm } from './add-source.form';
 import { collectionKeys, getCollection, listCollectionOperations, removeSource } from './collection.api';
-import { DeleteCollectionDialog, PublicToggle, RenameCollectionDialog } from './collection-actions';
+import { DeleteCollectionDialog, PublicToggle, RenameCollectionDialog, SyncButton } from './collection-actions';
 import { DocumentsTable } from './documents.table';
 import { ReindexDialog } from './reindex.dialog';
+import { SourceSchedule } from './source-schedule';
 
 export function needsReindex(collection: Pick<CollectionDetails, 'metadata' | 'status_message'>): boolean {
   return collection.metadata?.needs_reindex === true || /re-?index/i.test(collection.status_message ?? '');
@@ -78,6 +79,7 @@ export function CollectionDetailsPage() {
           <Button variant="secondary" size="sm" onClick={() => setDialog('rename')} data-testid="collection-rename-button">
             Rename
           </Button>
+          {data.sources.length > 0 && <SyncButton collection={data} />}
           <Button variant="secondary" size="sm" onClick={() => setDialog('reindex')} data-testid="reindex-button">
             Reindex
           </Button>
@@ -167,6 +169,7 @@ function SourcesList({ collectionId, sources }: { collectionId: string; sources:
             <p className="text-xs text-slate-500 dark:text-slate-400">
               {formatNumber(source.document_count)} documents · {formatBytes(source.size_bytes)} · indexed {formatDate(source.last_indexed_at)}
             </p>
+            <SourceSchedule collectionId={collectionId} source={source} />
           </div>
           <Button
             variant="ghost"

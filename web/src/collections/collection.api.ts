@@ -3,6 +3,7 @@ import type {
   Collection,
   CollectionDetails,
   CollectionList,
+  CollectionSource,
   CreateCollectionBody,
   DocumentList,
   Operation,
@@ -49,6 +50,19 @@ export function addSource(id: string, sourcePath: string, recursive = true): Pro
 
 export function removeSource(id: string, sourcePath: string): Promise<Operation> {
   return request<Operation>(`${path(id)}/sources`, { method: 'DELETE', query: { source_path: sourcePath } });
+}
+
+export function updateSource(
+  id: string,
+  sourceId: string | number,
+  body: { sync_interval_minutes?: number | null; watch?: boolean },
+): Promise<CollectionSource> {
+  return request<CollectionSource>(`${path(id)}/sources/${encodeURIComponent(String(sourceId))}`, { method: 'PATCH', body });
+}
+
+/** 202 with a `sync` operation: every source (or one) brought in step with its folder. */
+export function syncCollection(id: string, sourcePath?: string): Promise<Operation> {
+  return request<Operation>(`${path(id)}/sync`, { method: 'POST', body: sourcePath ? { source_path: sourcePath } : {} });
 }
 
 export function reindexCollection(id: string, body: ReindexBody): Promise<Operation> {
