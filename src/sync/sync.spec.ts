@@ -157,6 +157,21 @@ describe('POST /api/v2/collections/{id}/sync', () => {
     expect((again.row.metadata as Record<string, { hashed_files?: number }>)[Object.keys(again.row.metadata).find((k) => k.startsWith('scan_source_'))!]!.hashed_files).toBe(0);
   });
 
+  it('a file that became unreadable (a dangling symlink in its place) fails alone, with its reason; the rest syncs', async () => {
+    // Tests run as root, so chmod cannot make a file unreadable; a broken symlink is what the scanner cannot read either.
+    const { dir, collectionId } = await indexedFolder({ 'fine.txt': prose('pebble', 2, 11), 'broken.txt': prose('thistle', 2, 12) });
+    fs.rmSync(path.join(dir, 'broken.txt'));
+    fs.symlinkSync(path.join(dir, 'no-such-target.txt'), path.join(dir, 'broken.txt'));
+    write(path.join(dir, 'added.txt'), prose('saffron', 2, 13));
+    const { json } = await sync(collectionId);
+    expect(json.result).toMatchObject({ added: 1, failed: 1, unchanged: 1 });
+    expect(json.result.failed_files).toEqual([{ path: path.join(dir, 'broken.txt'), reason: expect.stringMatching(/broken symlink|cannot read/) }]);
+    const docs = await inUnitOfWork(db(), (tx) => tx.selectFrom('documents').select(['file_name', 'status', 'error_message']).where('collection_id', '=', collectionId).orderBy('file_name').execute());
+    expect(docs.map((d) => [d.file_name, d.status])).toEqual([['added.txt', 'completed'], ['broken.txt', 'failed'], ['fine.txt', 'completed']]);
+    expect(await searchHits(collectionId, 'saffron')).toEqual(['added.txt']);
+    expect(await searchHits(collectionId, 'pebble')).toEqual(['fine.txt']);
+  });
+
   it('removes files a changed exclude pattern now leaves out (PATCH the source, then sync)', async () => {
     const { collectionId } = await indexedFolder({ 'a.txt': prose('harbor', 2, 9), 'draft.md': prose('pepper', 2, 10) });
     const detail = await call(t.app, owner, { method: 'GET', url: `/api/v2/collections/${collectionId}` });
