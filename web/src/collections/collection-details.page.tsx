@@ -9,6 +9,7 @@ import { EmptyState, ErrorPanel, Spinner, StatusBadge } from '../components/stat
 import { useToast } from '../components/toast';
 import { operationKeys } from '../operations/operation.api';
 import { OperationProgressPanel } from '../operations/operation-progress';
+import { isSetupPlaceholder } from '../operations/operation.events';
 import { OperationsHistory } from '../operations/operations-history';
 import { AddSourceForm } from './add-source.form';
 import { collectionKeys, getCollection, listCollectionOperations, removeSource } from './collection.api';
@@ -55,7 +56,7 @@ export function CollectionDetailsPage() {
     );
   }
   const data = collection.data;
-  const latestOperation = operations.data?.[0];
+  const latestOperation = operations.data?.find((operation) => !isSetupPlaceholder(operation));
 
   return (
     <div className="space-y-6" data-testid="collection-details" data-collection-id={data.id}>

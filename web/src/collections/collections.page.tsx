@@ -9,6 +9,7 @@ import { EmptyState, ErrorPanel, Spinner, StatusBadge } from '../components/stat
 import { useToast } from '../components/toast';
 import { listRecentOperations, operationKeys } from '../operations/operation.api';
 import { OperationProgressPanel, operationLabels } from '../operations/operation-progress';
+import { isSetupPlaceholder } from '../operations/operation.events';
 import { collectionKeys, listCollections } from './collection.api';
 import { DeleteCollectionDialog, PublicToggle, RenameCollectionDialog } from './collection-actions';
 import { CreateCollectionDialog } from './create-collection.dialog';
@@ -18,6 +19,7 @@ type OpenDialog = { kind: 'create' } | { kind: 'rename' | 'delete'; collection: 
 function latestByCollection(operations: Operation[]): Map<string, Operation> {
   const latest = new Map<string, Operation>();
   for (const operation of operations) {
+    if (isSetupPlaceholder(operation)) continue;
     const known = latest.get(operation.collection_id);
     if (!known || operation.created_at > known.created_at) latest.set(operation.collection_id, operation);
   }

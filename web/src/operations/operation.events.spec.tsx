@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Operation } from '../api/api.types';
-import { applyOperationEvent, displayPercentage } from './operation.events';
+import { applyOperationEvent, displayPercentage, isSetupPlaceholder } from './operation.events';
 
 const base: Operation = {
   id: 'op1',
@@ -39,5 +39,14 @@ describe('applyOperationEvent', () => {
     const done = applyOperationEvent(base, { type: 'operation_completed', operation_id: 'op1', data: { operation: { ...base, status: 'completed' } } });
     expect(done.status).toBe('completed');
     expect(displayPercentage(done)).toBe(100);
+  });
+});
+
+describe('isSetupPlaceholder', () => {
+  it("recognises only the create's file-less initial operation (config.initial), not a real index", () => {
+    expect(isSetupPlaceholder({ ...base, status: 'completed', config: { initial: true } })).toBe(true);
+    expect(isSetupPlaceholder({ ...base, config: { source_path: '/docs' } })).toBe(false);
+    expect(isSetupPlaceholder({ ...base, config: { initial: 'yes' } })).toBe(false);
+    expect(isSetupPlaceholder(base)).toBe(false);
   });
 });

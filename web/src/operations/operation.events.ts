@@ -46,6 +46,16 @@ const emptyProgress: OperationProgress = {
 };
 
 /** Percentage to display, 0..100. A completed operation is 100% even if the last tick was missed. */
+/**
+ * The completed, file-less `index` operation every create records (`config.initial`) so the original
+ * Python web UI's "initial source" flow has an `initial_operation_id` to wait on (docs/api.md). It
+ * did no work: our UI never shows it as a collection's current operation (it would read "completed"
+ * while the real first index is still being enqueued).
+ */
+export function isSetupPlaceholder(operation: Operation): boolean {
+  return operation.config?.['initial'] === true;
+}
+
 export function displayPercentage(operation: Operation): number {
   if (operation.status === 'completed') return 100;
   const progress = operation.progress;
