@@ -17,8 +17,10 @@ import { SocketTicketStore } from '../auth/socket-ticket.store.js';
 import { collectionRoutes } from '../collections/collection.routes.js';
 import { documentRoutes } from '../documents/document.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
+import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
 import { mcpRoutes } from '../mcp/mcp.routes.js';
 import { chooseSocketProtocol, operationRoutes, operationSocketRoutes } from '../operations/operation.routes.js';
+import { cachedEmbedderLookup } from '../search/query-embedder.js';
 import { searchRoutes } from '../search/search.routes.js';
 import { modelRoutes, settingsStatsRoutes, systemStatusRoutes } from '../system/system.routes.js';
 import { userAdminRoutes } from '../users/user-admin.routes.js';
@@ -110,6 +112,11 @@ async function createApp(options: AppOptions) {
   });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024, handleProtocols: chooseSocketProtocol } });
 
+  // One query embedder per model for HTTP search and MCP search alike: USE-lite loads its weights
+  // per provider, so two caches would load the model twice in one process.
+  const queryEmbedders = cachedEmbedderLookup((model) => createEmbeddingProvider(model));
+  app.addHook('onClose', async () => queryEmbedders.close());
+
   await app.register(healthRoutes, { prefix: '/api' });
   await app.register(authRoutes, { prefix: '/api/auth' });
   await app.register(
@@ -119,7 +126,7 @@ async function createApp(options: AppOptions) {
       await v2.register(collectionRoutes);
       await v2.register(documentRoutes);
       await v2.register(operationRoutes);
-      await v2.register(searchRoutes);
+      await v2.register(searchRoutes, { embedders: queryEmbedders });
       await v2.register(socketTicketRoutes);
       await v2.register(userAdminRoutes);
       await v2.register(systemStatusRoutes);
@@ -135,7 +142,7 @@ async function createApp(options: AppOptions) {
     { prefix: '/api' },
   );
   await app.register(operationSocketRoutes);
-  await app.register(mcpRoutes);
+  await app.register(mcpRoutes, { embedders: queryEmbedders });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.header('Content-Type', deps.metrics.registry.contentType);

@@ -2,13 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { UnauthorizedError } from '../errors/domain-errors.js';
 import { authenticate } from '../http/auth.hook.js';
-import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
-import { cachedEmbedderLookup, type QueryEmbedderLookup } from '../search/query-embedder.js';
+import type { QueryEmbedderLookup } from '../search/query-embedder.js';
 import { createMcpServer } from './mcp.server.js';
 
 export interface McpRouteOptions {
-  /** Tests may inject embedders; by default each model's provider is created once and closed with the app. */
-  embedders?: QueryEmbedderLookup;
+  /** The app's query embedders (one per model, shared with HTTP search; closed with the app). */
+  embedders: QueryEmbedderLookup;
 }
 
 const METHOD_NOT_ALLOWED = {
@@ -24,13 +23,7 @@ const METHOD_NOT_ALLOWED = {
  * are read-only, so a read-only key may call them.
  */
 export const mcpRoutes: FastifyPluginAsync<McpRouteOptions> = async (app, options) => {
-  let embedders = options.embedders;
-  if (!embedders) {
-    const owned = cachedEmbedderLookup((model) => createEmbeddingProvider(model));
-    app.addHook('onClose', async () => owned.close());
-    embedders = owned;
-  }
-  const deps = { database: app.deps.database, logger: app.deps.logger, embedders };
+  const deps = { database: app.deps.database, logger: app.deps.logger, embedders: options.embedders };
   app.addHook('onRequest', authenticate);
 
   app.post('/mcp', { config: { readOnly: true }, schema: { hide: true } }, async (request, reply) => {

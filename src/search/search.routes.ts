@@ -2,14 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { UnauthorizedError } from '../errors/domain-errors.js';
 import type { Principal } from '../http/app-deps.js';
-import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
-import { cachedEmbedderLookup, type QueryEmbedderLookup } from './query-embedder.js';
+import type { QueryEmbedderLookup } from './query-embedder.js';
 import { searchRequestSchema, singleSearchRequestSchema, type SearchRequest } from './search.schema.js';
 import { search, type SearchPrincipal } from './search.service.js';
 
 export interface SearchRouteOptions {
-  /** Tests may inject embedders; by default each model's provider is created once and closed with the app. */
-  embedders?: QueryEmbedderLookup;
+  /** The app's query embedders (one per model, shared with MCP search; closed with the app). */
+  embedders: QueryEmbedderLookup;
 }
 
 /**
@@ -21,13 +20,7 @@ export interface SearchRouteOptions {
 export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, options) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['search'];
-  let embedders = options.embedders;
-  if (!embedders) {
-    const owned = cachedEmbedderLookup((model) => createEmbeddingProvider(model));
-    app.addHook('onClose', async () => owned.close());
-    embedders = owned;
-  }
-  const deps = { embedders };
+  const deps = { embedders: options.embedders };
 
   const principalOf = (request: { principal: Principal | null }): SearchPrincipal => {
     if (!request.principal) throw new UnauthorizedError();
