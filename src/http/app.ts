@@ -19,7 +19,7 @@ import { documentRoutes } from '../documents/document.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
 import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
 import { mcpRoutes } from '../mcp/mcp.routes.js';
-import { chooseSocketProtocol, operationRoutes, operationSocketRoutes } from '../operations/operation.routes.js';
+import { operationRoutes, operationSocketRoutes } from '../operations/operation.routes.js';
 import { cachedEmbedderLookup } from '../search/query-embedder.js';
 import { searchRoutes } from '../search/search.routes.js';
 import { modelRoutes, settingsStatsRoutes, systemStatusRoutes } from '../system/system.routes.js';
@@ -30,6 +30,7 @@ import { sendError } from './error.mapper.js';
 import { registerJsonBodyParser } from './json-body.parser.js';
 import { HttpMetrics } from './metrics.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { chooseSocketProtocol } from './socket-auth.js';
 
 export type { AppDeps, AppOptions, Principal } from './app-deps.js';
 
