@@ -15,6 +15,7 @@ import { loginBudgetsFrom, LoginRateLimiter } from '../auth/login-rate.limiter.j
 import { socketTicketRoutes } from '../auth/socket-ticket.routes.js';
 import { SocketTicketStore } from '../auth/socket-ticket.store.js';
 import { collectionRoutes } from '../collections/collection.routes.js';
+import { directoryScanRoutes } from '../directory-scan/directory-scan.routes.js';
 import { documentRoutes } from '../documents/document.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
 import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
@@ -143,6 +144,7 @@ async function createApp(options: AppOptions) {
     { prefix: '/api' },
   );
   await app.register(operationSocketRoutes);
+  await app.register(directoryScanRoutes);
   await app.register(mcpRoutes, { embedders: queryEmbedders });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
