@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import type { DB } from '../db/schema.js';
 import { type DeferredObjects, restoreAllDeferred } from './deferred-constraints.js';
 import { ImportRunRepository } from './import-run.repository.js';
 
@@ -20,7 +21,7 @@ export const IMPORT_TARGET_TABLES = [
 ] as const;
 
 /** The tables that already hold rows (an empty list means the target is empty). */
-export async function nonEmptyTables(db: Kysely<any>): Promise<string[]> {
+export async function nonEmptyTables(db: Kysely<DB>): Promise<string[]> {
   const found: string[] = [];
   for (const table of IMPORT_TARGET_TABLES) {
     const { rows } = await sql<{ present: boolean }>`SELECT EXISTS (SELECT 1 FROM ${sql.table(table)}) AS present`.execute(db);
@@ -30,7 +31,7 @@ export async function nonEmptyTables(db: Kysely<any>): Promise<string[]> {
 }
 
 /** --truncate-target: empties every application table and the import history, and restarts ids. */
-export async function truncateTarget(db: Kysely<any>): Promise<void> {
+export async function truncateTarget(db: Kysely<DB>): Promise<void> {
   const tables = [...IMPORT_TARGET_TABLES, 'sqlite_import_runs'];
   await db.transaction().execute(async (tx) => {
     // An interrupted bulk load may have dropped indexes: put them back before its record goes.
@@ -44,7 +45,7 @@ export async function truncateTarget(db: Kysely<any>): Promise<void> {
  * only this file's interrupted run), so emptying the imported tables and dropping the run's row
  * leaves it exactly as before. One transaction.
  */
-export async function discardImport(db: Kysely<any>, runId: number): Promise<void> {
+export async function discardImport(db: Kysely<DB>, runId: number): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await sql`TRUNCATE ${sql.join(IMPORT_TARGET_TABLES.map((t) => sql.table(t)))} CASCADE`.execute(tx);
     const run = (await new ImportRunRepository(tx).findUnfinished()).find((r) => r.id === runId);
@@ -57,7 +58,7 @@ export async function discardImport(db: Kysely<any>, runId: number): Promise<voi
  * Per table, the tables its foreign keys reference: from the catalog, plus those a bulk load dropped
  * and recorded (`deferred`, an interrupted run's), so a resumed run sees the same dependencies.
  */
-export async function referencedTables(db: Kysely<any>, deferred: Iterable<[string, DeferredObjects | undefined]>): Promise<Map<string, Set<string>>> {
+export async function referencedTables(db: Kysely<DB>, deferred: Iterable<[string, DeferredObjects | undefined]>): Promise<Map<string, Set<string>>> {
   const parents = new Map<string, Set<string>>();
   const add = (child: string, parent: string) => {
     if (child !== parent) parents.set(child, (parents.get(child) ?? new Set()).add(parent));
@@ -80,7 +81,7 @@ export async function referencedTables(db: Kysely<any>, deferred: Iterable<[stri
  * no constraint is left NOT VALID. PostgreSQL enforced them during COPY already; this is the
  * independent check the verification report states, cheap (hash anti-joins, < 1 s for 200k rows).
  */
-export async function checkTargetConstraints(db: Kysely<any>): Promise<string[]> {
+export async function checkTargetConstraints(db: Kysely<DB>): Promise<string[]> {
   const failures: string[] = [];
   const { rows: fks } = await sql<{ child: string; column: string; parent: string; parent_column: string; name: string }>`
     SELECT c.conrelid::regclass::text AS child, a.attname AS column, c.confrelid::regclass::text AS parent,
