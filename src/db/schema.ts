@@ -239,6 +239,24 @@ export interface ChunkEmbeddingsTable {
   embedding_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/**
+ * One `semantik migrate-sqlite` run (migration 20261124T0800). `progress` is per target table:
+ * `{ lastKey, rows, done, deferred? }` (src/migrate-sqlite/import-run.repository.ts), committed with
+ * each batch; `report` is the run's JSON report once it finished.
+ */
+export interface SqliteImportRunsTable {
+  id: Generated<number>;
+  source_fingerprint: string;
+  source_path: string;
+  format: string;
+  status: ColumnType<'running' | 'completed' | 'failed', 'running' | 'completed' | 'failed' | undefined, 'running' | 'completed' | 'failed'>;
+  progress: Json;
+  started_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: NullableTimestamp;
+  report: NullableJson;
+}
+
 export interface DB {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -255,6 +273,7 @@ export interface DB {
   chunk_embeddings: ChunkEmbeddingsTable;
   chunk_term_stats: ChunkTermStatsTable;
   chunk_text_stats: ChunkTextStatsTable;
+  sqlite_import_runs: SqliteImportRunsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { type Kysely, sql, type RawBuilder } from 'kysely';
+import type { DB } from '../db/schema.js';
 import { float8Text } from './value-converters.js';
 
 /**
@@ -84,7 +85,7 @@ function columnText(column: ColumnSpec): RawBuilder<string> {
 }
 
 /** The same checksum over the rows stored in a target table. */
-export async function targetChecksum(db: Kysely<any>, table: string, columns: readonly ColumnSpec[]): Promise<TableChecksum> {
+export async function targetChecksum(db: Kysely<DB>, table: string, columns: readonly ColumnSpec[]): Promise<TableChecksum> {
   const parts = columns.map((c) => sql`coalesce(${columnText(c)}, chr(30))`);
   const rowText = sql`concat_ws(chr(31), ${sql.join(parts)})`;
   const { rows } = await sql<{ rows: string | number; sum: string }>`

@@ -258,6 +258,28 @@ export function buildCollectionsEraPlan(
         c.timestamp('created_at', r['created_at']), c.timestamp('updated_at', r['updated_at'])];
     }),
 
+    // Documents (the largest table) go before operations: its index rebuild and checksum then run in
+    // the server while operations and their metrics stream, instead of at the end with nothing to overlap.
+    job('documents', 'documents', false, ['id VARCHAR → uuid', 'status UPPERCASE → lower-case; DELETED → not imported (counted as skipped)', 'meta → metadata (NULL → {})'], (r, c) => {
+      if (isDeletedStatus(r['status'])) {
+        // Checked before the parents: remove_source may have deleted the source row these point at.
+        if (keepDocumentIds) deletedDocuments.add(String(r['id']));
+        recorder.decide('deleted-documents', `documents with status DELETED → ${DELETED_DOCUMENT_REASON}${keepDocumentIds ? ' (their chunks neither)' : ''}`, String(r['id']));
+        c.skip(DELETED_DOCUMENT_REASON);
+        return [];
+      }
+      const id = c.uuid('id', r['id'], 'documents', derived('documents'));
+      const collectionId = parent(c, 'collection_id', c.text('collection_id', r['collection_id']), collections, 'collections');
+      const sourceId = parent(c, 'source_id', c.int('source_id', r['source_id'], true), sources, 'collection_sources');
+      const metadata = metadataFrom(c.jsonTree('meta', r['meta']), {});
+      if (keepDocumentIds && c.ok && id !== null) documents.set(String(r['id']), id);
+      return [id, collectionId, sourceId, c.text('file_path', r['file_path']), c.text('file_name', r['file_name']),
+        c.int('file_size', r['file_size'], false, { min: 0 }), c.text('mime_type', r['mime_type'], true), c.text('content_hash', r['content_hash']),
+        c.enumValue('status', r['status'], DOCUMENT_STATUSES, 'document status'), c.text('error_message', r['error_message'], true),
+        c.int('chunk_count', r['chunk_count'], false, { min: 0, max: INT4_MAX }), canonicalJson(metadata), null,
+        c.timestamp('created_at', r['created_at']), c.timestamp('updated_at', r['updated_at'])];
+    }),
+
     job('operations', 'operations', false, ['id INTEGER + uuid → id uuid (integer kept in metadata.legacy.id for metrics and audit rows)', 'type/status UPPERCASE → lower-case', 'meta → metadata (NULL → {})', 'pending/processing → cancelled (the legacy task queue is gone)'], (r, c) => {
       const legacyId = c.int('id', r['id']);
       const id = c.uuid('uuid', r['uuid'], 'operations', derived('operations'));
@@ -284,26 +306,6 @@ export function buildCollectionsEraPlan(
     job('operation_metrics', 'operation_metrics', true, ['operation_id INTEGER → the operation uuid'], (r, c) => {
       const operationId = parent(c, 'operation_id', c.int('operation_id', r['operation_id']), operations, 'operations');
       return [c.int('id', r['id']), operationId, c.text('metric_name', r['metric_name']), c.float('metric_value', r['metric_value']), c.timestamp('recorded_at', r['recorded_at'])];
-    }),
-
-    job('documents', 'documents', false, ['id VARCHAR → uuid', 'status UPPERCASE → lower-case; DELETED → not imported (counted as skipped)', 'meta → metadata (NULL → {})'], (r, c) => {
-      if (isDeletedStatus(r['status'])) {
-        // Checked before the parents: remove_source may have deleted the source row these point at.
-        if (keepDocumentIds) deletedDocuments.add(String(r['id']));
-        recorder.decide('deleted-documents', `documents with status DELETED → ${DELETED_DOCUMENT_REASON}${keepDocumentIds ? ' (their chunks neither)' : ''}`, String(r['id']));
-        c.skip(DELETED_DOCUMENT_REASON);
-        return [];
-      }
-      const id = c.uuid('id', r['id'], 'documents', derived('documents'));
-      const collectionId = parent(c, 'collection_id', c.text('collection_id', r['collection_id']), collections, 'collections');
-      const sourceId = parent(c, 'source_id', c.int('source_id', r['source_id'], true), sources, 'collection_sources');
-      const metadata = metadataFrom(c.jsonTree('meta', r['meta']), {});
-      if (keepDocumentIds && c.ok && id !== null) documents.set(String(r['id']), id);
-      return [id, collectionId, sourceId, c.text('file_path', r['file_path']), c.text('file_name', r['file_name']),
-        c.int('file_size', r['file_size'], false, { min: 0 }), c.text('mime_type', r['mime_type'], true), c.text('content_hash', r['content_hash']),
-        c.enumValue('status', r['status'], DOCUMENT_STATUSES, 'document status'), c.text('error_message', r['error_message'], true),
-        c.int('chunk_count', r['chunk_count'], false, { min: 0, max: INT4_MAX }), canonicalJson(metadata), null,
-        c.timestamp('created_at', r['created_at']), c.timestamp('updated_at', r['updated_at'])];
     }),
 
     job('collection_audit_log', 'collection_audit_log', true, ['operation_id INTEGER → the operation uuid'], (r, c) => {

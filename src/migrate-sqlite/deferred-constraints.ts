@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import type { DB } from '../db/schema.js';
 
 /**
  * Bulk-load mode for a large, empty target table: its secondary indexes and foreign keys are dropped
@@ -19,7 +20,7 @@ export interface DeferredObjects {
 /** Tables with fewer source rows keep their indexes: the rebuild's fixed cost would not pay off. */
 export const BULK_LOAD_MIN_ROWS = 20_000;
 
-export async function dropForBulkLoad(db: Kysely<any>, table: string): Promise<DeferredObjects> {
+export async function dropForBulkLoad(db: Kysely<DB>, table: string): Promise<DeferredObjects> {
   const { rows: indexes } = await sql<{ name: string; definition: string }>`
     SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -35,7 +36,7 @@ export async function dropForBulkLoad(db: Kysely<any>, table: string): Promise<D
 }
 
 /** Rebuilds what dropForBulkLoad removed (the definitions come from this database's own catalog). */
-export async function restoreDeferred(db: Kysely<any>, table: string, deferred: DeferredObjects): Promise<void> {
+export async function restoreDeferred(db: Kysely<DB>, table: string, deferred: DeferredObjects): Promise<void> {
   for (const index of deferred.indexes) {
     if (!/^CREATE (UNIQUE )?INDEX /.test(index.definition)) throw new Error(`unexpected index definition for ${index.name}`);
     await sql.raw(index.definition).execute(db);
@@ -47,6 +48,6 @@ export async function restoreDeferred(db: Kysely<any>, table: string, deferred: 
 }
 
 /** Puts back everything a run had dropped and not yet restored (before a truncate or a discard). */
-export async function restoreAllDeferred(db: Kysely<any>, progress: Record<string, { deferred?: DeferredObjects }>): Promise<void> {
+export async function restoreAllDeferred(db: Kysely<DB>, progress: Record<string, { deferred?: DeferredObjects }>): Promise<void> {
   for (const [table, p] of Object.entries(progress)) if (p.deferred) await restoreDeferred(db, table, p.deferred);
 }

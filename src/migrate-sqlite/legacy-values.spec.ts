@@ -24,7 +24,7 @@ function collectionsFile(name: string, fill: (db: LegacyDb) => void): string {
   return file;
 }
 
-async function rowCount(db: import('kysely').Kysely<any>, table: string): Promise<number> {
+async function rowCount(db: import('kysely').Kysely<import('../db/schema.js').DB>, table: string): Promise<number> {
   const { rows } = await sql<{ n: string }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(db);
   return Number(rows[0]!.n);
 }

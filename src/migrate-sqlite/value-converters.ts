@@ -138,6 +138,9 @@ export function float8Text(x: number): string {
   if (x === Infinity) return 'Infinity';
   if (x === -Infinity) return '-Infinity';
   if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  // Where both print positional notation (decimal exponent -4…14), JS's shortest digits are float8out's.
+  const magnitude = Math.abs(x);
+  if (magnitude >= 1e-4 && magnitude < 1e15) return String(x);
   const [mantissa, expText] = x.toExponential().split('e') as [string, string];
   const exponent = Number(expText);
   if (exponent < -4 || exponent >= 15) {
