@@ -2,7 +2,7 @@ import { keyReachesCollection } from '../api-keys/api-key.scope.js';
 import type { Repositories } from '../db/repositories.js';
 import type { CollectionRow, PermissionLevel, UserRow } from '../db/schema.js';
 import { ForbiddenError, NotFoundError } from '../errors/domain-errors.js';
-import type { Principal } from '../http/app-deps.js';
+import type { Principal } from '../access/principal.js';
 
 /**
  * What a route needs to do with a collection. `write`: change content and settings (sources,

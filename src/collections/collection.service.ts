@@ -5,7 +5,7 @@ import type { CollectionRow, CollectionSourceRow, OperationRow, OperationStatus,
 import type { Tx } from '../db/unit-of-work.js';
 import type { SortOrder } from '../db/pagination.js';
 import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors/domain-errors.js';
-import type { Principal } from '../http/app-deps.js';
+import type { Principal } from '../access/principal.js';
 import { keyCollectionFilter, requireKeyMayCreateCollections } from '../api-keys/api-key.scope.js';
 import { listAvailableEmbeddingModels } from '../ingest/index.js';
 import { cancelOperation, createOperation } from '../operations/operation.service.js';
