@@ -1,4 +1,4 @@
-import { requireCollectionAccess } from '../collections/collection.access.js';
+import { requireCollectionAccess } from '../access/collection-access.js';
 import type { Repositories } from '../db/repositories.js';
 import type { CollectionRow, DocumentRow } from '../db/schema.js';
 import { NotFoundError } from '../errors/domain-errors.js';

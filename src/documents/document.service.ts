@@ -1,4 +1,4 @@
-import { requireCollectionAccess } from '../collections/collection.access.js';
+import { requireCollectionAccess } from '../access/collection-access.js';
 import type { Repositories } from '../db/repositories.js';
 import { DocumentFileRefusedError, openDocumentFile, type DotPathPolicy, type OpenedDocumentFile } from '../document-roots/document-roots.js';
 import type { DocumentRow, DocumentStatus, UserRow } from '../db/schema.js';
