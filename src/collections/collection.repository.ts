@@ -51,11 +51,6 @@ export class CollectionRepository {
     return this.tx.selectFrom('collections').selectAll().where('owner_id', '=', ownerId).where('name', '=', name).executeTakeFirst();
   }
 
-  findManyByIds(ids: readonly string[]): Promise<CollectionRow[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return this.tx.selectFrom('collections').selectAll().where('id', 'in', ids).execute();
-  }
-
   async list(query: CollectionListQuery): Promise<Page<CollectionRow>> {
     const sortBy = allowListed<CollectionSortField>(query.sortBy, COLLECTION_SORT_FIELDS, 'created_at');
     const sortOrder: SortOrder = query.sortOrder === 'asc' ? 'asc' : 'desc';
