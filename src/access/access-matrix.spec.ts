@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,18 +7,12 @@ import { inUnitOfWork } from '../db/unit-of-work.js';
 import { call, createTestApp, registerAndLogin, type TestApp } from '../http/test-app.test.js';
 import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
 import { seedCollection } from '../search/search-fixtures.test.js';
+import { WebSocket } from '../../test/support/ws-client.js';
 
 // Every entry point that reads a collection asks the one rule (collection-access.rule.ts). This runs
 // each of them through HTTP for six kinds of caller × three kinds of collection and checks who gets
 // in: list, get, search (one and several collections), operations (list, get), documents (list,
 // content), the progress WebSocket and the MCP tools.
-
-const WebSocket = createRequire(import.meta.url)('ws') as new (url: string) => {
-  on(event: 'open', listener: () => void): void;
-  on(event: 'unexpected-response', listener: (req: unknown, res: { statusCode: number }) => void): void;
-  on(event: 'error', listener: (err: Error) => void): void;
-  close(): void;
-};
 
 type CallerName = 'owner' | 'other user' | 'other user with a grant' | 'read-only key' | 'key limited to another collection' | 'superuser';
 type CollectionName = 'private' | 'public' | 'granted';
@@ -101,7 +94,7 @@ function socketStatus(caller: CallerName, operationId: string): Promise<number> 
       client.close();
       resolve(101);
     });
-    client.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+    client.on('unexpected-response', (_req: unknown, res: { statusCode: number }) => resolve(res.statusCode));
     client.on('error', reject);
   });
 }
