@@ -57,11 +57,6 @@ export function keyReachesCollection(caller: ScopedCaller, collectionId: string)
   return !ids || ids.includes(collectionId.toLowerCase());
 }
 
-/** For list queries: `undefined` = no narrowing, else only these collection ids. */
-export function keyCollectionFilter(caller: ScopedCaller): readonly string[] | undefined {
-  return caller.apiKeyScope?.collectionIds ?? undefined;
-}
-
 /** A collection-scoped key may not create collections: the new one would be outside its scope at birth. */
 export function requireKeyMayCreateCollections(caller: ScopedCaller): void {
   if (caller.apiKeyScope?.collectionIds) {

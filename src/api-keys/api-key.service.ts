@@ -3,8 +3,8 @@ import { sha256Hex } from '../auth/jwt.tokens.js';
 import type { Repositories } from '../db/repositories.js';
 import type { ApiKeyRow } from '../db/schema.js';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../errors/domain-errors.js';
-import type { Principal } from '../http/app-deps.js';
-import { requireCollectionAccess } from '../collections/collection.access.js';
+import type { Principal } from '../access/principal.js';
+import { requireCollectionAccess } from '../access/collection-access.js';
 import { FULL_SCOPE, permissionsOf, scopeOfPermissions, type ApiKeyAccess, type ApiKeyScope } from './api-key.scope.js';
 
 /** Recognisable in logs, config files and secret scanners. */

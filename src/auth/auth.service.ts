@@ -3,7 +3,7 @@ import { repositoriesFor, type Repositories } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { UnauthorizedError } from '../errors/domain-errors.js';
 import type { UserRow } from '../db/schema.js';
-import type { Principal } from '../http/app-deps.js';
+import type { Principal } from '../access/principal.js';
 import { newRefreshToken, sha256Hex, type AccessTokens } from './jwt.tokens.js';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password.hasher.js';
 

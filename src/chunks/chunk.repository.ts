@@ -100,13 +100,6 @@ export class ChunkRepository {
     return ids;
   }
 
-  async countByCollection(collectionId: string, generation?: number): Promise<number> {
-    let query = this.tx.selectFrom('chunks').select((eb) => eb.fn.countAll<number>().as('n')).where('collection_id', '=', collectionId);
-    if (generation !== undefined) query = query.where('generation', '=', generation);
-    const row = await query.executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
   listByDocument(documentId: string, generation: number) {
     return this.tx
       .selectFrom('chunks')
@@ -135,16 +128,6 @@ export class ChunkRepository {
     let query = this.tx.deleteFrom('chunks').where('document_id', 'in', documentIds);
     if (generation !== undefined) query = query.where('generation', '=', generation);
     const result = await query.executeTakeFirst();
-    return Number(result.numDeletedRows);
-  }
-
-  /** Drops every chunk of a collection except the given generation (blue/green clean-up). */
-  async deleteOtherGenerations(collectionId: string, keepGeneration: number): Promise<number> {
-    const result = await this.tx
-      .deleteFrom('chunks')
-      .where('collection_id', '=', collectionId)
-      .where('generation', '<>', keepGeneration)
-      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 

@@ -22,10 +22,6 @@ export class CollectionPermissionRepository {
       .executeTakeFirst();
   }
 
-  listByCollection(collectionId: string): Promise<CollectionPermissionRow[]> {
-    return this.tx.selectFrom('collection_permissions').selectAll().where('collection_id', '=', collectionId).orderBy('id').execute();
-  }
-
   async delete(id: number): Promise<boolean> {
     const result = await this.tx.deleteFrom('collection_permissions').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;

@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { isListedFor } from '../access/collection-access.rule.js';
+import type { AccessPrincipal } from '../access/principal.js';
 import type { Tx } from '../db/unit-of-work.js';
 import type { CollectionRow, CollectionUpdate, NewCollection } from '../db/schema.js';
 import { allowListed, offsetOf, type Page, type PageRequest, type SortOrder } from '../db/pagination.js';
@@ -8,13 +10,8 @@ export const COLLECTION_SORT_FIELDS = ['name', 'created_at', 'updated_at', 'docu
 export type CollectionSortField = (typeof COLLECTION_SORT_FIELDS)[number];
 
 export interface CollectionListQuery extends PageRequest {
-  /** Restricts to collections this user owns or that are public; undefined lists everything (superuser). */
-  visibleToUserId?: number;
-  /** With visibleToUserId: also collections shared through collection_permissions (to the user, or to this API key). */
-  includeGranted?: boolean;
-  grantedApiKeyId?: string;
-  /** Only these ids (a collection-scoped API key); applies to superusers too. */
-  onlyIds?: readonly string[];
+  /** Only the collections listed for this principal (access/collection-access.rule.ts); undefined lists everything. */
+  listedFor?: AccessPrincipal;
   search?: string;
   sortBy?: string;
   sortOrder?: SortOrder;
@@ -54,40 +51,11 @@ export class CollectionRepository {
     return this.tx.selectFrom('collections').selectAll().where('owner_id', '=', ownerId).where('name', '=', name).executeTakeFirst();
   }
 
-  findManyByIds(ids: readonly string[]): Promise<CollectionRow[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return this.tx.selectFrom('collections').selectAll().where('id', 'in', ids).execute();
-  }
-
   async list(query: CollectionListQuery): Promise<Page<CollectionRow>> {
     const sortBy = allowListed<CollectionSortField>(query.sortBy, COLLECTION_SORT_FIELDS, 'created_at');
     const sortOrder: SortOrder = query.sortOrder === 'asc' ? 'asc' : 'desc';
     let base = this.tx.selectFrom('collections');
-    if (query.visibleToUserId !== undefined) {
-      const userId = query.visibleToUserId;
-      const granted = query.includeGranted ? query.grantedApiKeyId : undefined;
-      base = base.where((eb) =>
-        eb.or([
-          eb('owner_id', '=', userId),
-          eb('is_public', '=', true),
-          ...(query.includeGranted
-            ? [
-                eb.exists(
-                  eb
-                    .selectFrom('collection_permissions as p')
-                    .select('p.id')
-                    .whereRef('p.collection_id', '=', 'collections.id')
-                    .where((w) => (granted ? w.or([w('p.user_id', '=', userId), w('p.api_key_id', '=', granted)]) : w('p.user_id', '=', userId))),
-                ),
-              ]
-            : []),
-        ]),
-      );
-    }
-    if (query.onlyIds) {
-      const ids = query.onlyIds;
-      base = ids.length > 0 ? base.where('id', 'in', ids) : base.where(sql<boolean>`false`);
-    }
+    if (query.listedFor) base = base.where(isListedFor(query.listedFor));
     if (query.search) {
       base = base.where(sql<boolean>`name ILIKE ${'%' + escapeLike(query.search) + '%'}`);
     }

@@ -5,12 +5,13 @@ import type { CollectionRow, CollectionSourceRow, OperationRow, OperationStatus,
 import type { Tx } from '../db/unit-of-work.js';
 import type { SortOrder } from '../db/pagination.js';
 import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors/domain-errors.js';
-import type { Principal } from '../http/app-deps.js';
-import { keyCollectionFilter, requireKeyMayCreateCollections } from '../api-keys/api-key.scope.js';
+import type { Principal } from '../access/principal.js';
+import { requireKeyMayCreateCollections } from '../api-keys/api-key.scope.js';
 import { listAvailableEmbeddingModels } from '../ingest/index.js';
 import { cancelOperation, createOperation } from '../operations/operation.service.js';
 import { enqueueSync } from '../sync/source-sync.service.js';
-import { requireCollectionAccess, requireFolderNotPrivateToOthers } from './collection.access.js';
+import { requireCollectionAccess } from '../access/collection-access.js';
+import { requireFolderNotPrivateToOthers } from './collection.access.js';
 import type { CollectionSortField } from './collection.repository.js';
 import { chooseEmbeddingModel, substitutionNote } from './embedding-model.choice.js';
 
@@ -146,10 +147,7 @@ export function listCollections(repos: Repositories, principal: Principal, input
     search: input.search,
     sortBy: input.sortBy,
     sortOrder: input.sortOrder,
-    visibleToUserId: principal.user.id,
-    includeGranted: true,
-    grantedApiKeyId: principal.apiKeyId,
-    onlyIds: keyCollectionFilter(principal),
+    listedFor: principal,
   });
 }
 

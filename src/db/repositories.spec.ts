@@ -72,10 +72,10 @@ describe.each(BACKENDS)('repositories on $name', ({ create }) => {
       await makeCollection(r, other.id, { name: `${prefix}-public`, is_public: true });
       await makeCollection(r, other.id, { name: `${prefix}-private` });
     });
-    const page = await run((r) => r.collections.list({ page: 1, perPage: 10, visibleToUserId: owner.id, search: prefix, sortBy: 'name', sortOrder: 'asc' }));
+    const page = await run((r) => r.collections.list({ page: 1, perPage: 10, listedFor: { user: owner }, search: prefix, sortBy: 'name', sortOrder: 'asc' }));
     expect(page.items.map((c) => c.name)).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-public`]);
     expect(page.total).toBe(3);
-    const second = await run((r) => r.collections.list({ page: 2, perPage: 2, visibleToUserId: owner.id, search: prefix, sortBy: 'name', sortOrder: 'asc' }));
+    const second = await run((r) => r.collections.list({ page: 2, perPage: 2, listedFor: { user: owner }, search: prefix, sortBy: 'name', sortOrder: 'asc' }));
     expect(second.items.map((c) => c.name)).toEqual([`${prefix}-public`]);
     // A hostile sort field falls back to created_at instead of reaching SQL.
     const hostile = await run((r) => r.collections.list({ page: 1, perPage: 10, search: prefix, sortBy: 'name;drop table users' }));
@@ -144,7 +144,7 @@ describe.each(BACKENDS)('repositories on $name', ({ create }) => {
     const listed = await run((r) => r.operations.list({ page: 1, perPage: 10, collectionId: collection.id, statuses: ['completed'] }));
     expect(listed.items.map((o) => o.id)).toEqual([op.id]);
     expect(listed.items[0]?.processed_files).toBe(3);
-    const visible = await run((r) => r.operations.list({ page: 1, perPage: 10, visibleToUserId: owner.id + 1000, collectionId: collection.id }));
+    const visible = await run((r) => r.operations.list({ page: 1, perPage: 10, listedFor: { user: { id: owner.id + 1000, is_superuser: false } }, collectionId: collection.id }));
     expect(visible.total).toBe(0);
     await run((r) => r.operationMetrics.insertMany(next.id, { files_per_second: 12.5, chunks: 40 }));
     const metrics = await run((r) => r.operationMetrics.listByOperation(next.id));

@@ -1,3 +1,4 @@
+import { AccessRepository } from '../access/access.repository.js';
 import { ApiKeyRepository } from '../api-keys/api-key.repository.js';
 import { ChunkRepository } from '../chunks/chunk.repository.js';
 import { CollectionAuditLogRepository } from '../collections/collection-audit-log.repository.js';
@@ -22,6 +23,7 @@ export function repositoriesFor(tx: Tx) {
     collections: new CollectionRepository(tx),
     sources: new CollectionSourceRepository(tx),
     permissions: new CollectionPermissionRepository(tx),
+    access: new AccessRepository(tx),
     resourceLimits: new CollectionResourceLimitRepository(tx),
     auditLog: new CollectionAuditLogRepository(tx),
     operations: new OperationRepository(tx),

@@ -1,8 +1,8 @@
-import { requireCollectionAccess } from '../collections/collection.access.js';
+import { requireCollectionAccess } from '../access/collection-access.js';
 import type { Repositories } from '../db/repositories.js';
 import type { CollectionRow, DocumentRow } from '../db/schema.js';
 import { NotFoundError } from '../errors/domain-errors.js';
-import type { Principal } from '../http/app-deps.js';
+import type { Principal } from '../access/principal.js';
 
 /**
  * Pages of a document's extracted text, rebuilt from its chunks of the collection's active

@@ -70,15 +70,6 @@ export class DocumentRepository {
     return row;
   }
 
-  findByContentHash(collectionId: string, contentHash: string): Promise<DocumentRow | undefined> {
-    return this.tx
-      .selectFrom('documents')
-      .selectAll()
-      .where('collection_id', '=', collectionId)
-      .where('content_hash', '=', contentHash)
-      .executeTakeFirst();
-  }
-
   /** What the scanner needs to decide new/changed/unchanged/vanished, without loading metadata. */
   listFingerprints(collectionId: string, sourceId?: number): Promise<DocumentFingerprint[]> {
     let query = this.tx
@@ -115,11 +106,6 @@ export class DocumentRepository {
   async deleteMany(ids: readonly string[]): Promise<number> {
     if (ids.length === 0) return 0;
     const result = await this.tx.deleteFrom('documents').where('id', 'in', ids).executeTakeFirst();
-    return Number(result.numDeletedRows);
-  }
-
-  async deleteBySource(sourceId: number): Promise<number> {
-    const result = await this.tx.deleteFrom('documents').where('source_id', '=', sourceId).executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 

@@ -1,9 +1,9 @@
-import { requireCollectionAccess } from '../collections/collection.access.js';
+import { requireCollectionAccess } from '../access/collection-access.js';
 import type { Repositories } from '../db/repositories.js';
 import { DocumentFileRefusedError, openDocumentFile, type DotPathPolicy, type OpenedDocumentFile } from '../document-roots/document-roots.js';
 import type { DocumentRow, DocumentStatus, UserRow } from '../db/schema.js';
 import { NotFoundError } from '../errors/domain-errors.js';
-import type { Principal } from '../http/app-deps.js';
+import type { Principal } from '../access/principal.js';
 
 export async function listDocuments(
   repos: Repositories,

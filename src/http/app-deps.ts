@@ -1,7 +1,6 @@
 import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
-import type { UserRow } from '../db/schema.js';
-import type { ApiKeyScope } from '../api-keys/api-key.scope.js';
+import type { Principal } from '../access/principal.js';
 import type { OperationEventBus } from '../operations/operation-events.js';
 import type { Logger } from '../shared/logger.js';
 import type { AccessTokens } from '../auth/jwt.tokens.js';
@@ -32,19 +31,6 @@ export interface AppDeps {
   loginLimiter: LoginRateLimiter;
   socketTickets: SocketTicketStore;
   metrics: HttpMetrics;
-}
-
-/**
- * Who is calling: the user, and the API key when the request authenticated with one (collection
- * permission rows may grant access to a key as well as to a user). `apiKeyScope` is set exactly
- * when `apiKeyId` is: what the key may do on top of the user's rights (api-key.scope.ts).
- */
-export interface Principal {
-  user: UserRow;
-  apiKeyId?: string;
-  apiKeyScope?: ApiKeyScope;
-  /** The login session of an access token (`sid`); logout ends it. Absent for API keys. */
-  sessionId?: string;
 }
 
 declare module 'fastify' {

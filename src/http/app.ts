@@ -33,7 +33,7 @@ import { HttpMetrics } from './metrics.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { chooseSocketProtocol } from './socket-auth.js';
 
-export type { AppDeps, AppOptions, Principal } from './app-deps.js';
+export type { AppDeps, AppOptions } from './app-deps.js';
 
 /** `web/dist` of this checkout (same depth from src/http and dist/http). */
 function defaultWebRoot(): string | null {

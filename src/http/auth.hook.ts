@@ -5,7 +5,8 @@ import { AccessTokens } from '../auth/jwt.tokens.js';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { UnauthorizedError } from '../errors/domain-errors.js';
-import type { AppDeps, Principal } from './app-deps.js';
+import type { Principal } from '../access/principal.js';
+import type { AppDeps } from './app-deps.js';
 
 /** `Authorization: Bearer <jwt | api key>` or `X-API-Key: <api key>`. */
 export function credentialOf(request: FastifyRequest): string | undefined {

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../errors/domain-errors.js';
-import type { AppDeps, Principal } from './app-deps.js';
+import type { Principal } from '../access/principal.js';
+import type { AppDeps } from './app-deps.js';
 import { credentialOf, resolvePrincipal } from './auth.hook.js';
 
 /**

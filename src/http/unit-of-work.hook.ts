@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { repositoriesFor, type Repositories } from '../db/repositories.js';
 import { inUnitOfWork, type Tx } from '../db/unit-of-work.js';
 import { UnauthorizedError } from '../errors/domain-errors.js';
-import type { AppDeps, Principal } from './app-deps.js';
+import type { Principal } from '../access/principal.js';
+import type { AppDeps } from './app-deps.js';
 
 export interface RequestScope {
   tx: Tx;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { DomainError } from '../errors/domain-errors.js';
-import type { Principal } from '../http/app-deps.js';
+import type { Principal } from '../access/principal.js';
 import type { Logger } from '../shared/logger.js';
 import { DEFAULT_PAGE_CHARS, MAX_PAGE_CHARS } from '../documents/document-text.service.js';
 import { getDocumentToolInput, listCollectionsToolInput, MAX_LISTED_COLLECTIONS, MAX_PASSAGE_CHARS, MCP_MAX_K, searchToolInput } from './mcp.schema.js';

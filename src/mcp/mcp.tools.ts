@@ -5,7 +5,7 @@ import type { CollectionRow } from '../db/schema.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { readDocumentTextPage } from '../documents/document-text.service.js';
 import { NotFoundError, ValidationError } from '../errors/domain-errors.js';
-import type { Principal } from '../http/app-deps.js';
+import type { Principal } from '../access/principal.js';
 import type { QueryEmbedderLookup } from '../search/query-embedder.js';
 import { MAX_COLLECTIONS_PER_SEARCH, type MetadataFilter, type SearchResult, type SearchType } from '../search/search.schema.js';
 import { search } from '../search/search.service.js';

@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { isListedFor } from '../access/collection-access.rule.js';
+import type { AccessPrincipal } from '../access/principal.js';
 import type { Tx } from '../db/unit-of-work.js';
 import type { NewOperation, OperationRow, OperationStatus, OperationType } from '../db/schema.js';
 import { offsetOf, type Page, type PageRequest } from '../db/pagination.js';
@@ -11,13 +13,8 @@ export const ACTIVE_OPERATION_STATUSES: readonly OperationStatus[] = ['pending',
 
 export interface OperationListQuery extends PageRequest {
   collectionId?: string;
-  /** Only operations on collections this user owns or that are public (undefined: all). */
-  visibleToUserId?: number;
-  /** With visibleToUserId: also collections shared through collection_permissions (to the user, or to this API key). */
-  includeGranted?: boolean;
-  grantedApiKeyId?: string;
-  /** Only operations on these collections (a collection-scoped API key); applies to superusers too. */
-  onlyCollectionIds?: readonly string[];
+  /** Only operations on collections listed for this principal (access/collection-access.rule.ts); undefined: all. */
+  listedFor?: AccessPrincipal;
   statuses?: readonly OperationStatus[];
   types?: readonly OperationType[];
 }
@@ -72,42 +69,12 @@ export class OperationRepository {
   async list(query: OperationListQuery): Promise<Page<OperationRow>> {
     let base = this.tx.selectFrom('operations as o');
     if (query.collectionId) base = base.where('o.collection_id', '=', query.collectionId);
-    if (query.onlyCollectionIds) {
-      const ids = query.onlyCollectionIds;
-      base = ids.length > 0 ? base.where('o.collection_id', 'in', ids) : base.where(sql<boolean>`false`);
-    }
     if (query.statuses?.length) base = base.where('o.status', 'in', query.statuses);
     if (query.types?.length) base = base.where('o.type', 'in', query.types);
-    if (query.visibleToUserId !== undefined) {
-      const userId = query.visibleToUserId;
+    if (query.listedFor) {
+      const listed = isListedFor(query.listedFor);
       base = base.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('collections as c')
-            .select('c.id')
-            .whereRef('c.id', '=', 'o.collection_id')
-            .where((inner) =>
-              inner.or([
-                inner('c.owner_id', '=', userId),
-                inner('c.is_public', '=', true),
-                ...(query.includeGranted
-                  ? [
-                      inner.exists(
-                        inner
-                          .selectFrom('collection_permissions as p')
-                          .select('p.id')
-                          .whereRef('p.collection_id', '=', 'c.id')
-                          .where((w) =>
-                            query.grantedApiKeyId
-                              ? w.or([w('p.user_id', '=', userId), w('p.api_key_id', '=', query.grantedApiKeyId)])
-                              : w('p.user_id', '=', userId),
-                          ),
-                      ),
-                    ]
-                  : []),
-              ]),
-            ),
-        ),
+        eb.exists(eb.selectFrom('collections').select('collections.id').whereRef('collections.id', '=', 'o.collection_id').where(listed)),
       );
     }
     const [items, total] = await Promise.all([

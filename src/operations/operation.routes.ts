@@ -2,13 +2,13 @@ import type {} from '@fastify/websocket';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { keyCollectionFilter } from '../api-keys/api-key.scope.js';
-import { requireCollectionAccess } from '../collections/collection.access.js';
+import { requireCollectionAccess } from '../access/collection-access.js';
 import { repositoriesFor, type Repositories } from '../db/repositories.js';
 import { OPERATION_STATUSES, OPERATION_TYPES, type OperationRow, type OperationStatus, type OperationType } from '../db/schema.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { DomainError } from '../errors/domain-errors.js';
-import type { AppDeps, Principal } from '../http/app-deps.js';
+import type { Principal } from '../access/principal.js';
+import type { AppDeps } from '../http/app-deps.js';
 import { sendError } from '../http/error.mapper.js';
 import { authenticateSocket, type SocketAuthQuery } from '../http/socket-auth.js';
 import { csvEnum, idParams, pageQuery } from '../http/request-schemas.js';
@@ -60,10 +60,7 @@ export const operationRoutes: FastifyPluginAsync = async (app) => {
           perPage: q.limit ?? q.per_page,
           statuses: q.status,
           types: q.operation_type,
-          visibleToUserId: principal.user.id,
-          includeGranted: true,
-          grantedApiKeyId: principal.apiKeyId,
-          onlyCollectionIds: keyCollectionFilter(principal),
+          listedFor: principal,
         }),
       { readOnly: true },
     );

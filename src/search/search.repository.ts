@@ -1,4 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
+import { mayRead } from '../access/collection-access.rule.js';
+import type { AccessPrincipal } from '../access/principal.js';
 import { toVectorLiteral } from '../chunks/chunk.repository.js';
 import type { CollectionRow } from '../db/schema.js';
 import type { Tx } from '../db/unit-of-work.js';
@@ -53,10 +55,8 @@ export interface SearchRow {
 export const SNIPPET_MARK_START = '\u0001';
 export const SNIPPET_MARK_END = '\u0002';
 
-export interface SearchableCollectionRow extends CollectionRow {
-  /** A collection_permissions row exists for this user (or API key). */
-  granted: boolean;
-}
+/** A collection the caller may search. */
+export type SearchableCollectionRow = CollectionRow;
 
 /** The dimension goes into SQL as a literal (`vector(512)` cannot be a bound parameter), so it is checked first. */
 export function assertDimension(dimension: number): number {
@@ -189,26 +189,10 @@ export function searchStatement(plan: SearchQueryPlan): RawBuilder<SearchRow> {
 export class SearchRepository {
   constructor(private readonly tx: Tx) {}
 
-  /** The requested collections that exist, each with whether a permission row grants this user/key access. */
-  async findCollectionsWithGrant(ids: readonly string[], userId: number, apiKeyId?: string): Promise<SearchableCollectionRow[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.tx
-      .selectFrom('collections as col')
-      .selectAll('col')
-      .select((eb) =>
-        eb
-          .exists(
-            eb
-              .selectFrom('collection_permissions as p')
-              .select(sql`1`.as('one'))
-              .whereRef('p.collection_id', '=', 'col.id')
-              .where((w) => (apiKeyId ? w.or([w('p.user_id', '=', userId), w('p.api_key_id', '=', apiKeyId)]) : w('p.user_id', '=', userId))),
-          )
-          .as('granted'),
-      )
-      .where('col.id', 'in', ids)
-      .execute();
-    return rows as SearchableCollectionRow[];
+  /** The requested collections that exist and that the principal may read (access/collection-access.rule.ts). */
+  findReadableCollections(ids: readonly string[], principal: AccessPrincipal): Promise<SearchableCollectionRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.tx.selectFrom('collections').selectAll().where('id', 'in', ids).where(mayRead(principal)).execute();
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { UnauthorizedError } from '../errors/domain-errors.js';
-import type { Principal } from '../http/app-deps.js';
+import type { Principal } from '../access/principal.js';
 import type { QueryEmbedderLookup } from './query-embedder.js';
 import { searchRequestSchema, singleSearchRequestSchema, type SearchRequest } from './search.schema.js';
 import { search, type SearchPrincipal } from './search.service.js';

@@ -1,4 +1,4 @@
-import { keyReachesCollection, type ApiKeyScope } from '../api-keys/api-key.scope.js';
+import type { ApiKeyScope } from '../api-keys/api-key.scope.js';
 import type { Database } from '../db/database.js';
 import { inUnitOfWork, type Tx } from '../db/unit-of-work.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/domain-errors.js';
@@ -68,12 +68,6 @@ function uniqueIds(ids: readonly string[]): string[] {
   return [...new Set(ids.map((id) => id.toLowerCase()))];
 }
 
-/** requireCollectionAccess's read rule over the batch-loaded rows (one query for 1–10 collections). */
-function canRead(principal: SearchPrincipal, collection: SearchableCollectionRow): boolean {
-  if (!keyReachesCollection(principal, collection.id)) return false;
-  return principal.is_superuser || collection.owner_id === principal.id || collection.is_public || collection.granted;
-}
-
 /**
  * The collections this principal may search, in request order. Unknown and invisible collections
  * are the same 404 (the contract: never leak that another user's private collection exists).
@@ -84,12 +78,10 @@ export async function loadSearchableCollections(
   collectionIds: readonly string[],
 ): Promise<SearchableCollectionRow[]> {
   const ids = uniqueIds(collectionIds);
-  const rows = await new SearchRepository(tx).findCollectionsWithGrant(ids, principal.id, principal.apiKeyId);
+  const { id, is_superuser, apiKeyId, apiKeyScope } = principal;
+  const rows = await new SearchRepository(tx).findReadableCollections(ids, { user: { id, is_superuser }, apiKeyId, apiKeyScope });
   const byId = new Map(rows.map((row) => [row.id.toLowerCase(), row]));
-  const missing = ids.filter((id) => {
-    const row = byId.get(id);
-    return !row || !canRead(principal, row);
-  });
+  const missing = ids.filter((collectionId) => !byId.has(collectionId));
   if (missing.length > 0) {
     throw new NotFoundError(`Collection${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')}`, { collection_ids: missing });
   }

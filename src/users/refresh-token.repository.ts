@@ -39,9 +39,4 @@ export class RefreshTokenRepository {
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
-
-  async deleteExpired(before: Date): Promise<number> {
-    const result = await this.tx.deleteFrom('refresh_tokens').where('expires_at', '<', before).executeTakeFirst();
-    return Number(result.numDeletedRows);
-  }
 }

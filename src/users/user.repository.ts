@@ -108,10 +108,6 @@ export class UserRepository {
     return Number(result.numDeletedRows) > 0;
   }
 
-  findFirstSuperuser(): Promise<UserRow | undefined> {
-    return this.tx.selectFrom('users').selectAll().where('is_superuser', '=', true).orderBy('id').limit(1).executeTakeFirst();
-  }
-
   /**
    * Grants every non-admin who owns collections but has no configured roots (NULL) exactly the
    * folders those collections index — what migration 20261202T0200 does for an in-place upgrade,
