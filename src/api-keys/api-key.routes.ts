@@ -2,7 +2,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { interactiveSessionOnly } from '../auth/session.guard.js';
+import { noContent } from '../http/response-schemas.js';
 import { uow } from '../http/unit-of-work.hook.js';
+import { apiKeyListResponse, apiKeyResponse, createdApiKeyResponse } from './api-key.response-schema.js';
 import { MAX_KEY_COLLECTIONS } from './api-key.scope.js';
 import { createApiKey, revokeApiKey, setApiKeyActive, toApiKeyJson } from './api-key.service.js';
 
@@ -24,7 +26,7 @@ export const apiKeyRoutes: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['api-keys'];
 
-  r.post('/api-keys', { schema: { tags, summary: 'Create an API key (the key is shown only in this answer)', body: createBody } }, async (request, reply) => {
+  r.post('/api-keys', { schema: { tags, summary: 'Create an API key (the key is shown only in this answer)', body: createBody, response: { 201: createdApiKeyResponse } } }, async (request, reply) => {
     const body = request.body;
     const created = await uow(request, ({ repos, principal }) =>
       createApiKey(repos, principal, { name: body.name, expiresInDays: body.expires_in_days, access: body.scope, collectionIds: body.collection_ids }),
@@ -33,7 +35,7 @@ export const apiKeyRoutes: FastifyPluginAsync = async (app) => {
     return reply.code(201).send({ ...toApiKeyJson(created.row), key: created.key, api_key: created.key });
   });
 
-  r.get('/api-keys', { schema: { tags, summary: "List the caller's API keys (without the keys)" } }, async (request) => {
+  r.get('/api-keys', { schema: { tags, summary: "List the caller's API keys (without the keys)", response: { 200: apiKeyListResponse } } }, async (request) => {
     const rows = await uow(request, ({ repos, principal }) => repos.apiKeys.listByUser(principal.user.id), { readOnly: true });
     return { api_keys: rows.map(toApiKeyJson), total: rows.length };
   });
@@ -46,6 +48,7 @@ export const apiKeyRoutes: FastifyPluginAsync = async (app) => {
         summary: 'Deactivate an API key ({is_active: false}); a deactivated key cannot be turned back on (409)',
         params: z.object({ id: z.uuid() }),
         body: z.object({ is_active: z.boolean() }),
+        response: { 200: apiKeyResponse },
       },
     },
     async (request) => {
@@ -56,7 +59,7 @@ export const apiKeyRoutes: FastifyPluginAsync = async (app) => {
 
   r.delete(
     '/api-keys/:id',
-    { schema: { tags, summary: 'Revoke an API key (effective on the next request)', params: z.object({ id: z.uuid() }) } },
+    { schema: { tags, summary: 'Revoke an API key (effective on the next request)', params: z.object({ id: z.uuid() }), response: { 204: noContent } } },
     async (request, reply) => {
       await uow(request, ({ repos, principal }) => revokeApiKey(repos, principal.user.id, request.params.id));
       return reply.code(204).send();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../auth/jwt.tokens.js';
 import type { Repositories } from '../db/repositories.js';
 import type { ApiKeyRow } from '../db/schema.js';
+import type { ApiKeyJson } from './api-key.response-schema.js';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../errors/domain-errors.js';
 import type { Principal } from '../access/principal.js';
 import { requireCollectionAccess } from '../access/collection-access.js';
@@ -17,18 +18,7 @@ const API_KEY_PATTERN = /^smk_[A-Za-z0-9_-]{43}$/;
  */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export interface ApiKeyJson {
-  id: string;
-  name: string;
-  key_prefix: string | null;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  is_active: boolean;
-  scope: ApiKeyAccess;
-  /** `null`: every collection the user can reach. */
-  collection_ids: string[] | null;
-}
+export type { ApiKeyJson } from './api-key.response-schema.js';
 
 export function looksLikeApiKey(credential: string): boolean {
   return credential.startsWith(API_KEY_PREFIX);

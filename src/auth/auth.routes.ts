@@ -2,10 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { authenticate } from '../http/auth.hook.js';
+import { noContent } from '../http/response-schemas.js';
 import { publicUow, uow } from '../http/unit-of-work.hook.js';
 import { ValidationError } from '../errors/domain-errors.js';
 import { changeOwnPassword } from '../users/user-admin.service.js';
+import { userResponse } from '../users/user.response-schema.js';
 import { registerSelf, registrationStatus, toUserJson } from '../users/user.service.js';
+import { logoutResponse, registrationStatusResponse, tokenPairResponse } from './auth.response-schema.js';
 import { login, logout, refresh } from './auth.service.js';
 import { hashPassword, verifyPassword } from './password.hasher.js';
 import { requireInteractiveSession } from './session.guard.js';
@@ -33,13 +36,20 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['auth'];
 
-  r.get('/registration', { schema: { tags, summary: 'Whether self-service sign-up is open (always for the first account)' } }, async (request) =>
+  r.get('/registration', { schema: { tags, summary: 'Whether self-service sign-up is open (always for the first account)', response: { 200: registrationStatusResponse } } }, async (request) =>
     publicUow(request, ({ repos, deps }) => registrationStatus(repos, deps.config.registration), { readOnly: true }),
   );
 
   r.post(
     '/register',
-    { schema: { tags, summary: 'Create an account: the first one (superuser) always, others only with SEMANTIK_REGISTRATION=open', body: registerBody } },
+    {
+      schema: {
+        tags,
+        summary: 'Create an account: the first one (superuser) always, others only with SEMANTIK_REGISTRATION=open',
+        body: registerBody,
+        response: { 201: userResponse },
+      },
+    },
     async (request, reply) => {
       const body = request.body;
       const hashedPassword = await hashPassword(body.password);
@@ -50,7 +60,7 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  r.post('/login', { schema: { tags, summary: 'Exchange username and password for tokens', body: loginBody } }, async (request) => {
+  r.post('/login', { schema: { tags, summary: 'Exchange username and password for tokens', body: loginBody, response: { 200: tokenPairResponse } } }, async (request) => {
     const { deps } = request.server;
     deps.loginLimiter.hit(request.body.username, request.ip);
     const tokens = await login(deps.database, deps.tokens, request.body.username, request.body.password);
@@ -58,19 +68,19 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
     return tokens;
   });
 
-  r.post('/refresh', { schema: { tags, summary: 'Rotate a refresh token into a new token pair', body: refreshBody } }, async (request) => {
+  r.post('/refresh', { schema: { tags, summary: 'Rotate a refresh token into a new token pair', body: refreshBody, response: { 200: tokenPairResponse } } }, async (request) => {
     const { deps } = request.server;
     return refresh(deps.database, deps.tokens, request.body.refresh_token);
   });
 
-  r.post('/logout', { onRequest: authenticate, schema: { tags, summary: 'End the session: revoke the refresh token; its access tokens stop working', body: refreshBody } }, async (request) => {
+  r.post('/logout', { onRequest: authenticate, schema: { tags, summary: 'End the session: revoke the refresh token; its access tokens stop working', body: refreshBody, response: { 200: logoutResponse } } }, async (request) => {
     await uow(request, ({ repos, principal }) => logout(repos, principal, request.body.refresh_token));
     return { message: 'Logged out' };
   });
 
   r.post(
     '/password',
-    { onRequest: authenticate, schema: { tags, summary: "Change the signed-in user's password (signs out every session)", body: passwordChangeBody } },
+    { onRequest: authenticate, schema: { tags, summary: "Change the signed-in user's password (signs out every session)", body: passwordChangeBody, response: { 204: noContent } } },
     async (request, reply) => {
       const { user } = requireInteractiveSession(request.principal, 'Changing the password');
       // The same budget as login: a stolen access token must not buy unlimited guesses of the password.
@@ -85,5 +95,5 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  r.get('/me', { onRequest: authenticate, schema: { tags, summary: 'The signed-in user' } }, async (request) => toUserJson(request.principal!.user));
+  r.get('/me', { onRequest: authenticate, schema: { tags, summary: 'The signed-in user', response: { 200: userResponse } } }, async (request) => toUserJson(request.principal!.user));
 };

@@ -3,15 +3,12 @@ import { repositoriesFor, type Repositories } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { UnauthorizedError } from '../errors/domain-errors.js';
 import type { UserRow } from '../db/schema.js';
+import type { TokenPairJson } from './auth.response-schema.js';
 import type { Principal } from '../access/principal.js';
 import { newRefreshToken, sha256Hex, type AccessTokens } from './jwt.tokens.js';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './password.hasher.js';
 
-export interface TokenPairJson {
-  access_token: string;
-  refresh_token: string;
-  token_type: 'bearer';
-}
+export type { TokenPairJson } from './auth.response-schema.js';
 
 /**
  * A new refresh row and an access token bound to its session. A login starts a session; a

@@ -1,41 +1,7 @@
 import type { CollectionRow, CollectionSourceRow } from '../db/schema.js';
+import type { CollectionJson, CollectionSourceJson } from './collection.response-schema.js';
 
-/** The contract's collection JSON, plus `needs_reindex` (additive). */
-export interface CollectionJson {
-  id: string;
-  name: string;
-  description: string | null;
-  owner_id: number;
-  vector_store_name: string;
-  embedding_model: string;
-  quantization: string;
-  chunk_size: number;
-  chunk_overlap: number;
-  is_public: boolean;
-  status: CollectionRow['status'];
-  status_message: string | null;
-  created_at: string;
-  updated_at: string;
-  document_count: number;
-  vector_count: number;
-  total_size_bytes: number;
-  metadata: Record<string, unknown>;
-  needs_reindex: boolean;
-}
-
-export interface CollectionSourceJson {
-  id: number;
-  source_path: string;
-  source_type: string;
-  document_count: number;
-  size_bytes: number;
-  last_indexed_at: string | null;
-  /** Minutes between scheduled syncs; null: only on request. */
-  sync_interval_minutes: number | null;
-  next_sync_at: string | null;
-  /** File-system watching (opt-in): changes enqueue a sync. */
-  watch: boolean;
-}
+export type { CollectionJson, CollectionSourceJson } from './collection.response-schema.js';
 
 export function toCollectionJson(row: CollectionRow): CollectionJson {
   return {

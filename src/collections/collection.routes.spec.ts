@@ -109,6 +109,24 @@ describe('POST /api/v2/collections', () => {
   });
 });
 
+describe('GET /api/v2/embedding-models', () => {
+  it('lists the models /api/models lists, with the configured default, which a create without embedding_model gets', async () => {
+    const res = await call(t.app, owner, { method: 'GET', url: '/api/v2/embedding-models' });
+    expect(res.status).toBe(200);
+    // The test app configures DEFAULT_EMBEDDING_MODEL=deterministic-hash-384 (test-only, so listed only because it is the default).
+    expect(res.body.default_model).toBe('deterministic-hash-384');
+    const byName = Object.fromEntries(res.body.models.map((m: { name: string }) => [m.name, m]));
+    expect(byName['deterministic-hash-384']).toMatchObject({ dimension: 384, provider: 'local', is_default: true });
+    expect(byName['universal-sentence-encoder-lite']).toMatchObject({ dimension: 512, is_default: false });
+    const original = await call(t.app, owner, { method: 'GET', url: '/api/models' });
+    expect(Object.keys(original.body.models).sort()).toEqual(Object.keys(byName).sort());
+
+    const created = await createCollectionVia(t.app, owner);
+    expect(created.embedding_model).toBe(res.body.default_model);
+    expect((await call(t.app, undefined, { method: 'GET', url: '/api/v2/embedding-models' })).status).toBe(401);
+  });
+});
+
 describe('GET /api/v2/collections', () => {
   it('lists own and public collections (not other private ones), paginated and sorted', async () => {
     const prefix = uniqueName('lst');

@@ -3,11 +3,20 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { OPERATION_STATUSES, OPERATION_TYPES, type OperationStatus, type OperationType } from '../db/schema.js';
 import { idParams, csvEnum, pageQuery } from '../http/request-schemas.js';
+import { noContent } from '../http/response-schemas.js';
 import { uow, type AuthenticatedScope } from '../http/unit-of-work.hook.js';
 import { globListSchema } from '../operations/job.registry.js';
 import { toOperationJson } from '../operations/operation.mapper.js';
+import { operationResponse } from '../operations/operation.response-schema.js';
 import { COLLECTION_SORT_FIELDS } from './collection.repository.js';
 import { toCollectionJson, toSourceJson } from './collection.mapper.js';
+import {
+  collectionDetailsResponse,
+  collectionListResponse,
+  collectionResponse,
+  collectionSourceResponse,
+  createdCollectionResponse,
+} from './collection.response-schema.js';
 import type { AppConfig } from '../config/config.js';
 import type { UserRow } from '../db/schema.js';
 import { requireDocumentRoots } from '../users/user-document-roots.js';
@@ -117,12 +126,12 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['collections'];
 
-  r.post('/collections', { schema: { tags, summary: 'Create a collection', body: createBody } }, async (request, reply) => {
+  r.post('/collections', { schema: { tags, summary: 'Create a collection', body: createBody, response: { 201: createdCollectionResponse } } }, async (request, reply) => {
     const { collection, initialOperation } = await uow(request, (scope) => createCollection(context(scope, request), request.body));
     return reply.code(201).send({ ...toCollectionJson(collection), initial_operation_id: initialOperation.id });
   });
 
-  r.get('/collections', { schema: { tags, summary: 'Collections the caller owns, shared with them, or public', querystring: listQuery } }, async (request) => {
+  r.get('/collections', { schema: { tags, summary: 'Collections the caller owns, shared with them, or public', querystring: listQuery, response: { 200: collectionListResponse } } }, async (request) => {
     const q = request.query;
     const page = await uow(
       request,
@@ -133,19 +142,19 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
     return { collections: page.items.map(toCollectionJson), total: page.total, page: page.page, per_page: page.perPage };
   });
 
-  r.get('/collections/:id', { schema: { tags, summary: 'A collection with its sources', params: idParams } }, async (request) => {
+  r.get('/collections/:id', { schema: { tags, summary: 'A collection with its sources', params: idParams, response: { 200: collectionDetailsResponse } } }, async (request) => {
     const { collection, sources } = await uow(request, ({ repos, principal }) => getCollectionWithSources(repos, principal, request.params.id), {
       readOnly: true,
     });
     return { ...toCollectionJson(collection), sources: sources.map(toSourceJson) };
   });
 
-  r.put('/collections/:id', { schema: { tags, summary: 'Rename, describe, publish or label a collection', params: idParams, body: updateBody } }, async (request) => {
+  r.put('/collections/:id', { schema: { tags, summary: 'Rename, describe, publish or label a collection', params: idParams, body: updateBody, response: { 200: collectionResponse } } }, async (request) => {
     const row = await uow(request, (scope) => updateCollection(context(scope, request), request.params.id, request.body));
     return toCollectionJson(row);
   });
 
-  r.delete('/collections/:id', { schema: { tags, summary: 'Delete a collection (202 + delete operation, or 204 when empty)', params: idParams } }, async (request, reply) => {
+  r.delete('/collections/:id', { schema: { tags, summary: 'Delete a collection (202 + delete operation, or 204 when empty)', params: idParams, response: { 202: operationResponse, 204: noContent } } }, async (request, reply) => {
     const result = await uow(request, (scope) => deleteCollection(context(scope, request), request.params.id));
     if ('deleted' in result) return reply.code(204).send();
     if (result.cancelled) await publishCancelled(request, result.cancelled);
@@ -154,7 +163,7 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
 
   r.post(
     '/collections/:id/sources',
-    { schema: { tags, summary: 'Add a folder and index it (202 + index/append operation)', params: idParams, body: sourceBody } },
+    { schema: { tags, summary: 'Add a folder and index it (202 + index/append operation)', params: idParams, body: sourceBody, response: { 202: operationResponse } } },
     async (request, reply) => {
       const owner = await uow(request, ({ repos, principal }) => collectionOwnerForNewSource(repos, principal, request.params.id), { readOnly: true });
       // Path checks touch the file system: done between the two transactions.
@@ -176,6 +185,7 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
         summary: 'Remove a source and its documents (202 + remove_source operation)',
         params: idParams,
         querystring: z.object({ source_path: z.string().min(1).max(4096) }),
+        response: { 202: operationResponse },
       },
     },
     async (request, reply) => {
@@ -188,7 +198,7 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
 
   r.post(
     '/collections/:id/reindex',
-    { schema: { tags, summary: 'Rebuild the index blue/green (202 + reindex operation)', params: idParams, body: reindexBody } },
+    { schema: { tags, summary: 'Rebuild the index blue/green (202 + reindex operation)', params: idParams, body: reindexBody, response: { 202: operationResponse } } },
     async (request, reply) => {
       const operation = await uow(request, (scope) => reindexCollection(context(scope, request), request.params.id, request.body));
       return reply.code(202).send(toOperationJson(operation));
@@ -203,6 +213,7 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
         summary: "Change a source's sync schedule, watching or scan config (applied by the next sync)",
         params: idParams.extend({ sourceId: z.coerce.number().int().positive() }),
         body: sourcePatchBody,
+        response: { 200: collectionSourceResponse },
       },
     },
     async (request) => {
@@ -213,7 +224,7 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
 
   r.post(
     '/collections/:id/sync',
-    { schema: { tags, summary: 'Bring sources in step with their folders: added, changed, deleted files (202 + sync operation)', params: idParams, body: syncBody } },
+    { schema: { tags, summary: 'Bring sources in step with their folders: added, changed, deleted files (202 + sync operation)', params: idParams, body: syncBody, response: { 202: operationResponse } } },
     async (request, reply) => {
       const given = request.body.source_path;
       const real = given ? await resolveSourcePath(given, request.server.deps.config.documentRoots, sourcePathOptions(request)).catch(() => undefined) : undefined;
@@ -225,7 +236,7 @@ export const collectionRoutes: FastifyPluginAsync = async (app) => {
 
   r.get(
     '/collections/:id/operations',
-    { schema: { tags, summary: "A collection's operations, newest first", params: idParams, querystring: operationsQuery } },
+    { schema: { tags, summary: "A collection's operations, newest first", params: idParams, querystring: operationsQuery, response: { 200: z.array(operationResponse) } } },
     async (request) => {
       const q = request.query;
       const page = await uow(

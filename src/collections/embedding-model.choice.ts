@@ -1,11 +1,28 @@
 import { ValidationError } from '../errors/domain-errors.js';
-import { listAvailableEmbeddingModels } from '../ingest/index.js';
+import { listAvailableEmbeddingModels, type EmbeddingModelInfo } from '../ingest/index.js';
 
 /**
  * The names the Python original's create dialog offers (its only choices, hard-coded in
  * CreateCollectionModal.tsx at e0d751b5). Refusing them made that UI unable to create any collection.
  */
 export const ORIGINAL_UI_MODEL_NAMES: readonly string[] = ['Qwen/Qwen3-Embedding-0.6B', 'intfloat/e5-base-v2', 'sentence-transformers/all-MiniLM-L6-v2'];
+
+/** A model a client may pick for a new collection, as `GET /api/v2/embedding-models` and `GET /api/models` list it. */
+export interface OfferedEmbeddingModel extends EmbeddingModelInfo {
+  provider: 'local' | 'openai-compatible';
+  is_default: boolean;
+}
+
+/**
+ * The models this server can really embed with, for clients to offer (one list for both model
+ * routes): built-in ones and `SEMANTIK_OPENAI_MODELS`; test-only ones only when the install is
+ * configured to use one as its default.
+ */
+export function offeredEmbeddingModels(defaultModel: string, env: Record<string, string | undefined> = process.env): OfferedEmbeddingModel[] {
+  return listAvailableEmbeddingModels(env)
+    .filter((m) => !m.testOnly || m.name === defaultModel)
+    .map((m) => ({ ...m, provider: m.name.startsWith('openai:') ? 'openai-compatible' : 'local', is_default: m.name === defaultModel }));
+}
 
 export interface EmbeddingModelChoice {
   /** The model that will embed the collection (what is stored and searched with). */

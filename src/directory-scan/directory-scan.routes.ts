@@ -9,6 +9,7 @@ import { authenticateSocket, type SocketAuthQuery } from '../http/socket-auth.js
 import { globListSchema } from '../operations/job.registry.js';
 import { requireDocumentRoots } from '../users/user-document-roots.js';
 import { DirectoryScanHub, isFinalScanMessage } from './directory-scan.hub.js';
+import { directoryScanPreviewResponse } from './directory-scan.response-schema.js';
 import { previewDirectory, type DirectoryScanMessage } from './directory-scan.service.js';
 
 /** The original UI's ids: a UUID, or `scan-<hex>-<hex>` from its fallback generator. */
@@ -51,6 +52,7 @@ export const directoryScanRoutes: FastifyPluginAsync = async (app) => {
         tags: ['directory-scan'],
         summary: 'Count the files (and size) indexing a folder inside your document roots would take, without adding it',
         body: previewBody,
+        response: { 200: directoryScanPreviewResponse },
       },
     },
     async (request, reply) => {

@@ -1,23 +1,7 @@
 import type { DocumentRow } from '../db/schema.js';
+import type { DocumentJson } from './document.response-schema.js';
 
-/** The contract's document JSON. */
-export interface DocumentJson {
-  id: string;
-  collection_id: string;
-  source_id: number | null;
-  /** The folder of `source_id` (the original web UI's Files tab shows it); null when unknown. */
-  source_path: string | null;
-  file_path: string;
-  file_name: string;
-  file_size: number;
-  mime_type: string | null;
-  content_hash: string;
-  status: DocumentRow['status'];
-  error_message: string | null;
-  chunk_count: number;
-  created_at: string;
-  updated_at: string;
-}
+export type { DocumentJson } from './document.response-schema.js';
 
 export function toDocumentJson(row: DocumentRow, sourcePaths: ReadonlyMap<number, string> = new Map()): DocumentJson {
   return {

@@ -6,6 +6,7 @@ import { idSchema, pageQuery } from '../http/request-schemas.js';
 import { uow } from '../http/unit-of-work.hook.js';
 import { allowedDocumentRoots } from '../users/user-document-roots.js';
 import { toDocumentJson } from './document.mapper.js';
+import { documentListResponse } from './document.response-schema.js';
 import { getReadableDocument, listDocuments, openDocumentForServing } from './document.service.js';
 
 /** Types a browser would execute as active content on our origin; served sandboxed. */
@@ -24,6 +25,7 @@ export const documentRoutes: FastifyPluginAsync = async (app) => {
         summary: "A collection's documents, newest first",
         params: z.object({ id: idSchema }),
         querystring: z.object({ ...pageQuery, status: z.enum(DOCUMENT_STATUSES as [DocumentStatus, ...DocumentStatus[]]).optional() }),
+        response: { 200: documentListResponse },
       },
     },
     async (request) => {

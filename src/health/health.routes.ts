@@ -1,14 +1,26 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { sql } from 'kysely';
 import { migrationStatus } from '../db/migrator.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 
 /** `/api/health` (liveness: the process answers) and `/api/health/ready` (database + schema). */
 export const healthRoutes: FastifyPluginAsync = async (app) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['health'];
-  app.get('/health', { schema: { tags, summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  r.get('/health', { schema: { tags, summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
 
-  app.get('/health/ready', { schema: { tags, summary: 'Readiness: database reachable and migrations current' } }, async (request, reply) => {
+  const ready = z.object({ status: z.literal('ready'), database: z.literal('ok'), migrations: z.literal('current') });
+  const unavailable = z.object({
+    status: z.literal('unavailable'),
+    database: z.enum(['ok', 'unreachable']),
+    migrations: z.literal('pending').optional(),
+    detail: z.string(),
+    code: z.literal('database_unavailable'),
+  });
+  const schema = { tags, summary: 'Readiness: database reachable and migrations current', response: { 200: ready, 503: unavailable } };
+  r.get('/health/ready', { schema }, async (request, reply) => {
     const { database } = request.server.deps;
     let pending: number;
     // Both probes inside the try: the server can go away between them (seen in
@@ -29,6 +41,6 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
         code: 'database_unavailable',
       });
     }
-    return { status: 'ready', database: 'ok', migrations: 'current' };
+    return { status: 'ready', database: 'ok', migrations: 'current' } as const;
   });
 };

@@ -16,6 +16,8 @@ export interface AppOptions {
   eventBus: OperationEventBus;
   /** Folder of the built web UI; default `web/dist` of the checkout when it exists, `null` disables it. */
   webRoot?: string | null;
+  /** Fail a reply whose response schema would drop a field instead of dropping it (the test app sets it). */
+  failOnDroppedResponseFields?: boolean;
 }
 
 /**

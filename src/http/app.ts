@@ -7,7 +7,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import { apiKeyRoutes } from '../api-keys/api-key.routes.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { AccessTokens } from '../auth/jwt.tokens.js';
@@ -23,13 +23,15 @@ import { mcpRoutes } from '../mcp/mcp.routes.js';
 import { operationRoutes, operationSocketRoutes } from '../operations/operation.routes.js';
 import { cachedEmbedderLookup } from '../search/query-embedder.js';
 import { searchRoutes } from '../search/search.routes.js';
-import { modelRoutes, settingsStatsRoutes, systemStatusRoutes } from '../system/system.routes.js';
+import { embeddingModelRoutes, modelRoutes, settingsStatsRoutes, systemStatusRoutes } from '../system/system.routes.js';
 import { userAdminRoutes } from '../users/user-admin.routes.js';
 import type { AppDeps, AppOptions } from './app-deps.js';
 import { authenticate } from './auth.hook.js';
 import { sendError } from './error.mapper.js';
 import { registerJsonBodyParser } from './json-body.parser.js';
 import { HttpMetrics } from './metrics.js';
+import { withResponseComponents } from './response-schemas.js';
+import { responseSerializerCompiler } from './response-serializer.js';
 import { registerSecurityHeaders } from './security-headers.js';
 import { chooseSocketProtocol } from './socket-auth.js';
 
@@ -80,7 +82,7 @@ async function createApp(options: AppOptions) {
   app.decorate('deps', deps);
   app.decorateRequest('principal', null);
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler({ failOnDroppedFields: options.failOnDroppedResponseFields === true }));
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply));
   registerJsonBodyParser(app as unknown as FastifyInstance);
   await registerSecurityHeaders(app as unknown as FastifyInstance);
@@ -94,6 +96,8 @@ async function createApp(options: AppOptions) {
 
   await app.register(fastifySwagger, {
     openapi: {
+      // 3.1: JSON Schema 2020-12, so tuples (search highlights) and nulls are described exactly.
+      openapi: '3.1.0',
       info: { title: 'Semantik API', version: '2.0.0', description: 'Private, self-hosted semantic search. See docs/api.md.' },
       components: {
         securitySchemes: {
@@ -104,6 +108,8 @@ async function createApp(options: AppOptions) {
       security: [{ bearer: [] }, { apiKey: [] }],
     },
     transform: jsonSchemaTransform,
+    // Response schemas with a zod `id` (`.meta({ id: 'Collection' })`) become named components.
+    transformObject: withResponseComponents,
   });
   // staticCSP: the UI's own policy replaces the global one on its pages, minus
   // upgrade-insecure-requests and with frame-ancestors 'none' like everything else.
@@ -132,6 +138,7 @@ async function createApp(options: AppOptions) {
       await v2.register(socketTicketRoutes);
       await v2.register(userAdminRoutes);
       await v2.register(systemStatusRoutes);
+      await v2.register(embeddingModelRoutes);
     },
     { prefix: '/api/v2' },
   );

@@ -37,7 +37,7 @@ export async function createTestApp(
     ...options.env,
   });
   const eventBus = new InProcessOperationEventBus();
-  const app = await buildApp({ config: testDb.config, database: testDb.database, logger: createLogger('silent'), eventBus, webRoot: null });
+  const app = await buildApp({ config: testDb.config, database: testDb.database, logger: createLogger('silent'), eventBus, webRoot: null, failOnDroppedResponseFields: true });
   await options.beforeReady?.(app);
   await app.ready();
   return {

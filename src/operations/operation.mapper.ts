@@ -1,28 +1,7 @@
 import type { OperationRow } from '../db/schema.js';
+import type { LegacyOperationJson, OperationJson, OperationProgressJson } from './operation.response-schema.js';
 
-export interface OperationProgressJson {
-  total_files: number;
-  processed_files: number;
-  failed_files: number;
-  current_file: string | null;
-  percentage: number;
-}
-
-/** The contract's operation JSON. */
-export interface OperationJson {
-  id: string;
-  collection_id: string;
-  type: OperationRow['type'];
-  status: OperationRow['status'];
-  config: Record<string, unknown>;
-  error_message: string | null;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  progress: OperationProgressJson;
-  /** What the run did (index/append/sync: added, changed, removed, unchanged, moved, failed …); null until it completes. */
-  result: Record<string, unknown> | null;
-}
+export type { OperationJson, OperationProgressJson } from './operation.response-schema.js';
 
 export function progressOf(row: Pick<OperationRow, 'total_files' | 'processed_files' | 'failed_files' | 'current_file'>): OperationProgressJson {
   const percentage = row.total_files > 0 ? Math.min(100, Math.round((row.processed_files / row.total_files) * 10_000) / 100) : 0;
@@ -56,7 +35,7 @@ export function toOperationJson(row: OperationRow): OperationJson {
  * number // 0-100`): `progress` is the percentage, the contract's object moves to `progress_details`.
  * Only the legacy list form (`GET /api/v2/operations?limit=`) answers this; see docs/api.md.
  */
-export function toLegacyOperationJson(row: OperationRow): Omit<OperationJson, 'progress'> & { progress: number; progress_details: OperationProgressJson } {
+export function toLegacyOperationJson(row: OperationRow): LegacyOperationJson {
   const json = toOperationJson(row);
   return { ...json, progress: json.progress.percentage, progress_details: json.progress };
 }

@@ -15,6 +15,7 @@ import { csvEnum, idParams, pageQuery } from '../http/request-schemas.js';
 import { uow } from '../http/unit-of-work.hook.js';
 import { isTerminalEvent, type OperationEvent, type OperationEventType } from './operation-events.js';
 import { toLegacyOperationJson, toOperationJson } from './operation.mapper.js';
+import { operationListOrLegacyResponse, operationResponse } from './operation.response-schema.js';
 import { cancelOperation } from './operation.service.js';
 
 /** An operation the principal may see (its collection is readable), else the same 404 as a missing one. */
@@ -45,12 +46,19 @@ export const operationRoutes: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['operations'];
 
-  r.get('/operations/:id', { schema: { tags, summary: 'One operation with its progress', params: idParams } }, async (request) => {
+  r.get('/operations/:id', { schema: { tags, summary: 'One operation with its progress', params: idParams, response: { 200: operationResponse } } }, async (request) => {
     const row = await uow(request, ({ repos, principal }) => readableOperation(repos, principal, request.params.id), { readOnly: true });
     return toOperationJson(row);
   });
 
-  r.get('/operations', { schema: { tags, summary: 'Operations on collections the caller can see, newest first', querystring: listQuery } }, async (request) => {
+  r.get('/operations', {
+      schema: {
+        tags,
+        summary: 'Operations on collections the caller can see, newest first (with `limit`: the original UI\'s bare array)',
+        querystring: listQuery,
+        response: { 200: operationListOrLegacyResponse },
+      },
+    }, async (request) => {
     const q = request.query;
     const page = await uow(
       request,
@@ -68,7 +76,7 @@ export const operationRoutes: FastifyPluginAsync = async (app) => {
     return { operations: page.items.map(toOperationJson), total: page.total, page: page.page, per_page: page.perPage };
   });
 
-  r.delete('/operations/:id', { schema: { tags, summary: 'Cancel a pending or running operation (409 if it already ended)', params: idParams } }, async (request) => {
+  r.delete('/operations/:id', { schema: { tags, summary: 'Cancel a pending or running operation (409 if it already ended)', params: idParams, response: { 200: operationResponse } } }, async (request) => {
     const row = await uow(request, async ({ repos, principal }) => {
       await readableOperation(repos, principal, request.params.id, 'write');
       return cancelOperation(repos, request.params.id);

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { UnauthorizedError } from '../errors/domain-errors.js';
 import type { Principal } from '../access/principal.js';
 import type { QueryEmbedderLookup } from './query-embedder.js';
-import { searchRequestSchema, singleSearchRequestSchema, type SearchRequest } from './search.schema.js';
+import { searchRequestSchema, searchResponseSchema, singleSearchRequestSchema, type SearchRequest } from './search.schema.js';
 import { search, type SearchPrincipal } from './search.service.js';
 
 export interface SearchRouteOptions {
@@ -38,6 +38,7 @@ export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, 
         tags,
         summary: 'Search 1–10 collections (semantic, keyword or hybrid); best chunk per document first',
         body: searchRequestSchema,
+        response: { 200: searchResponseSchema },
       },
     },
     async (request) => search(app.deps.database, principalOf(request), request.body, deps),
@@ -45,7 +46,7 @@ export const searchRoutes: FastifyPluginAsync<SearchRouteOptions> = async (app, 
 
   r.post(
     '/search/single',
-    { config, schema: { tags, summary: 'Search one collection', body: singleSearchRequestSchema } },
+    { config, schema: { tags, summary: 'Search one collection', body: singleSearchRequestSchema, response: { 200: searchResponseSchema } } },
     async (request) => {
       const { collection_id, ...rest } = request.body;
       const body: SearchRequest = { ...rest, collection_uuids: [collection_id] };

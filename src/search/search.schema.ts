@@ -70,41 +70,52 @@ export const singleSearchRequestSchema = z.object({
 export type SearchRequest = z.output<typeof searchRequestSchema>;
 export type SearchRequestInput = z.input<typeof searchRequestSchema>;
 
-export interface SearchResult {
-  document_id: string;
-  chunk_id: string;
-  collection_id: string;
-  collection_name: string;
-  file_name: string;
-  file_path: string;
-  score: number;
-  text: string | null;
-  metadata: Record<string, unknown>;
-  embedding_model: string;
-  /** `metadata.chunk_index`, also at the top level where the original web UI reads it; null when unknown. */
-  chunk_index: number | null;
-  /** The best-matching passage with the query's terms as [start, end) UTF-16 offsets; null when no query word is in the chunk. */
-  snippet: SearchSnippet | null;
-}
+export const searchSnippetResponse = z
+  .object({
+    text: z.string(),
+    /** [start, end) UTF-16 offsets into `text`. */
+    highlights: z.array(z.tuple([z.number().int(), z.number().int()])),
+  })
+  .meta({ id: 'SearchSnippet' });
 
-export interface SearchSnippet {
-  text: string;
-  highlights: Array<[number, number]>;
-}
+export const searchResultResponse = z
+  .object({
+    document_id: z.string(),
+    chunk_id: z.string(),
+    collection_id: z.string(),
+    collection_name: z.string(),
+    file_name: z.string(),
+    file_path: z.string(),
+    score: z.number(),
+    text: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    embedding_model: z.string(),
+    /** `metadata.chunk_index`, also at the top level where the original web UI reads it; null when unknown. */
+    chunk_index: z.number().int().nullable(),
+    /** The best-matching passage with the query's terms highlighted; null when no query word is in the chunk. */
+    snippet: searchSnippetResponse.nullable(),
+  })
+  .meta({ id: 'SearchResult' });
 
-export interface SearchResponse {
-  query: string;
-  results: SearchResult[];
-  total_results: number;
-  collections_searched: Array<{ id: string; name: string; embedding_model: string }>;
-  search_type: SearchType;
-  search_time_ms: number;
-  /** The original's response fields: no reranker exists here, so reranking is never used. */
-  reranking_used: false;
-  reranker_model: null;
-  embedding_time_ms: number;
-  reranking_time_ms: null;
-  total_time_ms: number;
-  partial_failure: false;
-  failed_collections: [];
-}
+export const searchResponseSchema = z
+  .object({
+    query: z.string(),
+    results: z.array(searchResultResponse),
+    total_results: z.number().int(),
+    collections_searched: z.array(z.object({ id: z.string(), name: z.string(), embedding_model: z.string() })),
+    search_type: z.enum(SEARCH_TYPES),
+    search_time_ms: z.number(),
+    /** The original's response fields: no reranker exists here, so reranking is never used. */
+    reranking_used: z.literal(false),
+    reranker_model: z.null(),
+    embedding_time_ms: z.number(),
+    reranking_time_ms: z.null(),
+    total_time_ms: z.number(),
+    partial_failure: z.literal(false),
+    failed_collections: z.array(z.never()),
+  })
+  .meta({ id: 'SearchResponse' });
+
+export type SearchSnippet = z.infer<typeof searchSnippetResponse>;
+export type SearchResult = z.infer<typeof searchResultResponse>;
+export type SearchResponse = z.infer<typeof searchResponseSchema>;

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { listCollections } from '../collections/collection.service.js';
-import { listAvailableEmbeddingModels } from '../ingest/index.js';
+import { offeredEmbeddingModels } from '../collections/embedding-model.choice.js';
 import { uow } from '../http/unit-of-work.hook.js';
+import { embeddingModelListResponse, originalModelListResponse, settingsStatsResponse, systemStatusResponse } from './system.response-schema.js';
 
 /**
  * Endpoints the Python original's web UIs read to fill their settings pages and create dialogs
@@ -12,32 +14,50 @@ import { uow } from '../http/unit-of-work.hook.js';
 /** Collections are summed page by page; a user sees at most a few hundred, so a handful of pages. */
 const STATS_PAGE = 100;
 
-/** `GET /api/models` (authenticated scope under /api): what this server can embed with. */
+/** `GET /api/models` (authenticated scope under /api): what this server can embed with, in the original UI's shape. */
 export const modelRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/models', { schema: { tags: ['system'], summary: 'Embedding models this server can run (the original UI reads this shape)' } }, async (request) => {
-    const defaultModel = request.server.deps.config.defaultEmbeddingModel;
-    // Test-only models are shown only when the install is configured to use one.
-    const usable = listAvailableEmbeddingModels().filter((m) => !m.testOnly || m.name === defaultModel);
-    const models = Object.fromEntries(
-      usable.map((m) => [
-        m.name,
-        {
-          model_name: m.name,
-          dimension: m.dimension,
-          description: m.description,
-          provider: m.name.startsWith('openai:') ? 'openai-compatible' : 'local',
-          supports_quantization: false,
-          is_default: m.name === defaultModel,
-        },
-      ]),
-    );
-    return { models, current_device: 'cpu', using_real_embeddings: usable.some((m) => !m.testOnly) };
-  });
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/models',
+    { schema: { tags: ['system'], summary: 'Embedding models this server can run (the original UI reads this shape)', response: { 200: originalModelListResponse } } },
+    async (request) => {
+      const offered = offeredEmbeddingModels(request.server.deps.config.defaultEmbeddingModel);
+      const models = Object.fromEntries(
+        offered.map((m) => [
+          m.name,
+          { model_name: m.name, dimension: m.dimension, description: m.description, provider: m.provider, supports_quantization: false, is_default: m.is_default },
+        ]),
+      );
+      return { models, current_device: 'cpu' as const, using_real_embeddings: offered.some((m) => !m.testOnly) };
+    },
+  );
+};
+
+/** `GET /api/v2/embedding-models`: the same models as `/api/models`, in a list, with the configured default. */
+export const embeddingModelRoutes: FastifyPluginAsync = async (app) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/embedding-models',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Embedding models a collection can be created with, and the default an omitted embedding_model becomes',
+        response: { 200: embeddingModelListResponse },
+      },
+    },
+    async (request) => {
+      const defaultModel = request.server.deps.config.defaultEmbeddingModel;
+      const models = offeredEmbeddingModels(defaultModel).map(({ name, dimension, description, provider, is_default }) => ({ name, dimension, description, provider, is_default }));
+      return { models, default_model: defaultModel };
+    },
+  );
 };
 
 /** `GET /api/settings/stats`: the original's numbers that exist here, for the caller's collections. */
 export const settingsStatsRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/settings/stats', { schema: { tags: ['system'], summary: 'Counts of the collections and documents the caller can see' } }, async (request) =>
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const schema = { tags: ['system'], summary: 'Counts of the collections and documents the caller can see', response: { 200: settingsStatsResponse } };
+  r.get('/settings/stats', { schema }, async (request) =>
     uow(
       request,
       async ({ repos, principal }) => {
@@ -64,7 +84,9 @@ export const settingsStatsRoutes: FastifyPluginAsync = async (app) => {
 
 /** `GET /api/v2/system/status`: reranking and GPU are unavailable; the original UI then hides its reranking option. */
 export const systemStatusRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/system/status', { schema: { tags: ['system'], summary: 'Capabilities of this server (no reranker, CPU only)' } }, async (request) => ({
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const schema = { tags: ['system'], summary: 'Capabilities of this server (no reranker, CPU only)', response: { 200: systemStatusResponse } };
+  r.get('/system/status', { schema }, async (request) => ({
     healthy: true,
     version: '2.0.0',
     gpu_available: false,

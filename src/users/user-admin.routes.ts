@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { newPassword, registerBody } from '../auth/auth.routes.js';
 import { hashPassword } from '../auth/password.hasher.js';
 import { interactiveSessionOnly } from '../auth/session.guard.js';
+import { noContent } from '../http/response-schemas.js';
 import { uow } from '../http/unit-of-work.hook.js';
+import { adminUserListResponse, adminUserResponse } from './user.response-schema.js';
 import { checkGrantedDocumentRoots } from './user-document-roots.js';
 import { deleteUserAsAdmin, requireSuperuser, resetPasswordAsAdmin, toAdminUserJson, updateUserAsAdmin } from './user-admin.service.js';
 import { createUser } from './user.service.js';
@@ -33,12 +35,12 @@ export const userAdminRoutes: FastifyPluginAsync = async (app) => {
   // Even a superuser's API key may not administer accounts: a leaked key must not mint accounts or reset passwords.
   app.addHook('onRequest', interactiveSessionOnly('Administering users'));
 
-  r.get('/admin/users', { schema: { tags, summary: 'Every account, with its document roots' } }, async (request) => {
+  r.get('/admin/users', { schema: { tags, summary: 'Every account, with its document roots', response: { 200: adminUserListResponse } } }, async (request) => {
     const rows = await uow(request, ({ repos }) => repos.users.list(), { readOnly: true });
     return { users: rows.map(toAdminUserJson) };
   });
 
-  r.post('/admin/users', { schema: { tags, summary: 'Create an account (registration may be closed)', body: createBody } }, async (request, reply) => {
+  r.post('/admin/users', { schema: { tags, summary: 'Create an account (registration may be closed)', body: createBody, response: { 201: adminUserResponse } } }, async (request, reply) => {
     const body = request.body;
     const roots = body.document_roots ? checkGrantedDocumentRoots(body.document_roots, request.server.deps.config) : (body.document_roots ?? null);
     const hashedPassword = await hashPassword(body.password);
@@ -57,7 +59,7 @@ export const userAdminRoutes: FastifyPluginAsync = async (app) => {
 
   r.patch(
     '/admin/users/:id',
-    { schema: { tags, summary: 'Enable/disable (revokes sessions and API keys), promote/demote, set document roots, email, name', params: userIdParams, body: updateBody } },
+    { schema: { tags, summary: 'Enable/disable (revokes sessions and API keys), promote/demote, set document roots, email, name', params: userIdParams, body: updateBody, response: { 200: adminUserResponse } } },
     async (request) => {
       const body = request.body;
       const roots = body.document_roots ? checkGrantedDocumentRoots(body.document_roots, request.server.deps.config) : body.document_roots;
@@ -76,7 +78,7 @@ export const userAdminRoutes: FastifyPluginAsync = async (app) => {
 
   r.post(
     '/admin/users/:id/password',
-    { schema: { tags, summary: "Reset a user's password (revokes their refresh tokens)", params: userIdParams, body: resetBody } },
+    { schema: { tags, summary: "Reset a user's password (revokes their refresh tokens)", params: userIdParams, body: resetBody, response: { 204: noContent } } },
     async (request, reply) => {
       const hashedPassword = await hashPassword(request.body.new_password);
       await uow(request, ({ repos }) => resetPasswordAsAdmin(repos, request.params.id, hashedPassword));
@@ -86,7 +88,7 @@ export const userAdminRoutes: FastifyPluginAsync = async (app) => {
 
   r.delete(
     '/admin/users/:id',
-    { schema: { tags, summary: 'Delete an account that owns no collections (409 lists them otherwise)', params: userIdParams } },
+    { schema: { tags, summary: 'Delete an account that owns no collections (409 lists them otherwise)', params: userIdParams, response: { 204: noContent } } },
     async (request, reply) => {
       await uow(request, ({ repos }) => deleteUserAsAdmin(repos, request.params.id));
       return reply.code(204).send();

@@ -2,6 +2,7 @@ import type { Repositories } from '../db/repositories.js';
 import type { UserRow, UserUpdate } from '../db/schema.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors/domain-errors.js';
 import { toUserJson, type UserJson } from './user.service.js';
+import type { AdminUserJson } from './user.response-schema.js';
 
 /**
  * Account administration (admin API, `semantik user …`): the rules live here, the edges only parse.
@@ -9,9 +10,7 @@ import { toUserJson, type UserJson } from './user.service.js';
  * admins demoting each other at once cannot leave the server without one.
  */
 
-export interface AdminUserJson extends UserJson {
-  document_roots: string[] | null;
-}
+export type { AdminUserJson } from './user.response-schema.js';
 
 export function toAdminUserJson(row: UserRow): AdminUserJson {
   return { ...toUserJson(row), document_roots: row.document_roots };

@@ -1,17 +1,9 @@
 import type { Repositories } from '../db/repositories.js';
 import type { UserRow } from '../db/schema.js';
 import { AlreadyExistsError, ForbiddenError } from '../errors/domain-errors.js';
+import type { UserJson } from './user.response-schema.js';
 
-export interface UserJson {
-  id: number;
-  username: string;
-  email: string;
-  full_name: string | null;
-  is_active: boolean;
-  is_superuser: boolean;
-  created_at: string;
-  last_login: string | null;
-}
+export type { UserJson } from './user.response-schema.js';
 
 export function toUserJson(row: UserRow): UserJson {
   return {

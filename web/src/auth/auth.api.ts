@@ -1,5 +1,5 @@
 import { request } from '../api/api.client';
-import type { TokenPair, User } from '../api/api.types';
+import type { RegistrationStatus, TokenPair, User } from '../api/api.types';
 import { tokenStore } from '../api/token.store';
 
 export interface RegisterBody {
@@ -23,10 +23,7 @@ export function register(body: RegisterBody): Promise<User> {
 }
 
 /** Whether the sign-up form may be offered: always for the first account, then only with SEMANTIK_REGISTRATION=open. */
-export interface RegistrationStatus {
-  open: boolean;
-  first_user: boolean;
-}
+export type { RegistrationStatus };
 
 export const registrationKeys = { status: ['auth', 'registration'] as const };
 

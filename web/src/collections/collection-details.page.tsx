@@ -18,10 +18,6 @@ import { DocumentsTable } from './documents.table';
 import { ReindexDialog } from './reindex.dialog';
 import { SourceSchedule } from './source-schedule';
 
-export function needsReindex(collection: Pick<CollectionDetails, 'metadata' | 'status_message'>): boolean {
-  return collection.metadata?.needs_reindex === true || /re-?index/i.test(collection.status_message ?? '');
-}
-
 function Panel({ title, children, testId, actions }: { title: string; children: ReactNode; testId?: string; actions?: ReactNode }) {
   return (
     <section data-testid={testId} aria-label={title} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
@@ -90,7 +86,7 @@ export function CollectionDetailsPage() {
         </div>
       </header>
 
-      {needsReindex(data) && (
+      {data.needs_reindex && (
         <div role="status" data-testid="needs-reindex-notice" className="flex flex-wrap items-center justify-between gap-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100">
           <span>This collection needs a reindex: its settings changed since the documents were embedded, so results may be incomplete.</span>
           <Button size="sm" onClick={() => setDialog('reindex')}>

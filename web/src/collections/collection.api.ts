@@ -5,10 +5,13 @@ import type {
   CollectionList,
   CollectionSource,
   CreateCollectionBody,
+  CreatedCollection,
   DocumentList,
+  EmbeddingModelList,
   Operation,
   ReindexBody,
   UpdateCollectionBody,
+  UpdateSourceBody,
 } from '../api/api.types';
 
 const base = '/api/v2/collections';
@@ -20,6 +23,7 @@ export const collectionKeys = {
   detail: (id: string) => ['collections', 'detail', id] as const,
   documents: (id: string, page: number) => ['collections', 'documents', id, page] as const,
   operations: (id: string) => ['collections', 'operations', id] as const,
+  embeddingModels: () => ['embedding-models'] as const,
 };
 
 export function listCollections(): Promise<CollectionList> {
@@ -31,8 +35,13 @@ export function getCollection(id: string): Promise<CollectionDetails> {
   return request<CollectionDetails>(path(id));
 }
 
-export function createCollection(body: CreateCollectionBody): Promise<Collection> {
-  return request<Collection>(base, { method: 'POST', body });
+export function createCollection(body: CreateCollectionBody): Promise<CreatedCollection> {
+  return request<CreatedCollection>(base, { method: 'POST', body });
+}
+
+/** The models this server can embed with, and the default a create without `embedding_model` gets. */
+export function listEmbeddingModels(): Promise<EmbeddingModelList> {
+  return request<EmbeddingModelList>('/api/v2/embedding-models');
 }
 
 export function updateCollection(id: string, body: UpdateCollectionBody): Promise<Collection> {
@@ -55,7 +64,7 @@ export function removeSource(id: string, sourcePath: string): Promise<Operation>
 export function updateSource(
   id: string,
   sourceId: string | number,
-  body: { sync_interval_minutes?: number | null; watch?: boolean },
+  body: UpdateSourceBody,
 ): Promise<CollectionSource> {
   return request<CollectionSource>(`${path(id)}/sources/${encodeURIComponent(String(sourceId))}`, { method: 'PATCH', body });
 }

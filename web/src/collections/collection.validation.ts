@@ -3,7 +3,6 @@ export const CHUNK_SIZE_MIN = 100;
 export const CHUNK_SIZE_MAX = 10_000;
 export const DEFAULT_CHUNK_SIZE = 1000;
 export const DEFAULT_CHUNK_OVERLAP = 200;
-export const DEFAULT_EMBEDDING_MODEL = 'universal-sentence-encoder-lite';
 
 export interface ChunkingErrors {
   chunk_size?: string;

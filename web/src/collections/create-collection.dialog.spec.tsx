@@ -4,8 +4,16 @@ import { describe, expect, it, vi } from 'vitest';
 import { json, mockFetch, renderWithProviders } from '../test/render';
 import { CreateCollectionDialog } from './create-collection.dialog';
 
+const models = {
+  models: [
+    { name: 'universal-sentence-encoder-lite', dimension: 512, description: 'USE lite', provider: 'local', is_default: false },
+    { name: 'openai:nomic-embed-text', dimension: 768, description: 'served', provider: 'openai-compatible', is_default: true },
+  ],
+  default_model: 'openai:nomic-embed-text',
+};
+
 function setup(routes: Parameters<typeof mockFetch>[0] = {}) {
-  const fetch = mockFetch(routes);
+  const fetch = mockFetch({ 'GET /api/v2/embedding-models': json(200, models), ...routes });
   const onCreated = vi.fn();
   const onClose = vi.fn();
   renderWithProviders(<CreateCollectionDialog onClose={onClose} onCreated={onCreated} />);
@@ -17,7 +25,7 @@ describe('CreateCollectionDialog', () => {
     const { user, fetchMock } = setup();
     await user.click(screen.getByRole('button', { name: 'Create collection' }));
     expect(screen.getByLabelText('Name')).toHaveAccessibleDescription('Enter a name for the collection.');
-    expect(fetchMock).not.toHaveBeenCalled();
+    expect(fetchMock).not.toHaveBeenCalledWith('/api/v2/collections', expect.objectContaining({ method: 'POST' }));
   });
 
   it('refuses an overlap equal to or larger than the chunk size', async () => {
@@ -32,7 +40,7 @@ describe('CreateCollectionDialog', () => {
     await user.click(screen.getByRole('button', { name: 'Create collection' }));
     expect(overlap).toHaveAccessibleDescription('Chunk overlap must be smaller than the chunk size (at most 499).');
     expect(overlap).toHaveAttribute('aria-invalid', 'true');
-    expect(fetchMock).not.toHaveBeenCalled();
+    expect(fetchMock).not.toHaveBeenCalledWith('/api/v2/collections', expect.objectContaining({ method: 'POST' }));
   });
 
   it('refuses a chunk size outside 100..10000', async () => {
@@ -43,18 +51,21 @@ describe('CreateCollectionDialog', () => {
     await user.type(size, '50');
     await user.click(screen.getByRole('button', { name: 'Create collection' }));
     expect(size).toHaveAccessibleDescription('Chunk size must be a whole number from 100 to 10000.');
-    expect(fetchMock).not.toHaveBeenCalled();
+    expect(fetchMock).not.toHaveBeenCalledWith('/api/v2/collections', expect.objectContaining({ method: 'POST' }));
   });
 
-  it('sends the collection with the default model and reports it created', async () => {
+  it("leaves the model to the server: offers the server's models, names its default and sends no embedding_model", async () => {
     const created = { id: 'c1', name: 'notes' };
     const { user, calls, onCreated } = setup({ 'POST /api/v2/collections': json(201, created) });
+    const model = screen.getByLabelText('Embedding model');
+    await vi.waitFor(() => expect(model).toHaveAttribute('placeholder', 'Server default: openai:nomic-embed-text'));
+    const offered = [...document.querySelectorAll('#embedding-model-suggestions option')].map((option) => option.getAttribute('value'));
+    expect(offered).toEqual(['universal-sentence-encoder-lite', 'openai:nomic-embed-text']);
     await user.type(screen.getByLabelText('Name'), '  notes ');
     await user.click(screen.getByRole('button', { name: 'Create collection' }));
     await vi.waitFor(() => expect(onCreated).toHaveBeenCalledWith(created));
-    expect(calls[0]?.body).toEqual({
+    expect(calls.find((call) => call.method === 'POST')?.body).toEqual({
       name: 'notes',
-      embedding_model: 'universal-sentence-encoder-lite',
       chunk_size: 1000,
       chunk_overlap: 200,
       is_public: false,
@@ -70,9 +81,8 @@ describe('CreateCollectionDialog', () => {
       }),
     });
     await user.type(screen.getByLabelText('Name'), 'notes');
+    await user.type(screen.getByLabelText('Embedding model'), 'nope');
     const model = screen.getByLabelText('Embedding model');
-    await user.clear(model);
-    await user.type(model, 'nope');
     await user.click(screen.getByRole('button', { name: 'Create collection' }));
     expect(await screen.findByTestId('create-collection-error')).toHaveTextContent('Validation failed');
     expect(model).toHaveAccessibleDescription('Unknown embedding model "nope"');

@@ -1,23 +1,23 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { ApiError, errorMessage } from '../api/api.error';
 import type { Collection } from '../api/api.types';
 import { Button } from '../components/button';
 import { FormError, TextAreaField, TextField } from '../components/field';
 import { Dialog } from '../components/dialog';
-import { collectionKeys, createCollection } from './collection.api';
+import { collectionKeys, createCollection, listEmbeddingModels } from './collection.api';
 import {
   CHUNK_SIZE_MAX,
   CHUNK_SIZE_MIN,
   DEFAULT_CHUNK_OVERLAP,
   DEFAULT_CHUNK_SIZE,
-  DEFAULT_EMBEDDING_MODEL,
   validateChunking,
 } from './collection.validation';
 
 interface FormValues {
   name: string;
   description: string;
+  /** Empty: the server's DEFAULT_EMBEDDING_MODEL (the field is then not sent). */
   embedding_model: string;
   chunk_size: string;
   chunk_overlap: string;
@@ -27,7 +27,7 @@ interface FormValues {
 const initialValues: FormValues = {
   name: '',
   description: '',
-  embedding_model: DEFAULT_EMBEDDING_MODEL,
+  embedding_model: '',
   chunk_size: String(DEFAULT_CHUNK_SIZE),
   chunk_overlap: String(DEFAULT_CHUNK_OVERLAP),
   is_public: false,
@@ -38,6 +38,8 @@ export function CreateCollectionDialog({ onClose, onCreated }: { onClose: () => 
   const [values, setValues] = useState<FormValues>(initialValues);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
+  // Suggestions only: the form works (and the server picks its default) while this loads or fails.
+  const models = useQuery({ queryKey: collectionKeys.embeddingModels(), queryFn: listEmbeddingModels, staleTime: Infinity });
 
   const create = useMutation({
     mutationFn: createCollection,
@@ -63,7 +65,7 @@ export function CreateCollectionDialog({ onClose, onCreated }: { onClose: () => 
     create.mutate({
       name: values.name.trim(),
       ...(values.description.trim() ? { description: values.description.trim() } : {}),
-      embedding_model: values.embedding_model.trim() || DEFAULT_EMBEDDING_MODEL,
+      ...(values.embedding_model.trim() ? { embedding_model: values.embedding_model.trim() } : {}),
       chunk_size: Number(values.chunk_size),
       chunk_overlap: Number(values.chunk_overlap),
       is_public: values.is_public,
@@ -79,13 +81,18 @@ export function CreateCollectionDialog({ onClose, onCreated }: { onClose: () => 
           label="Embedding model"
           list="embedding-model-suggestions"
           value={values.embedding_model}
+          placeholder={models.data ? `Server default: ${models.data.default_model}` : 'Server default'}
           onChange={(e) => set('embedding_model', e.target.value)}
           error={fieldErrors.embedding_model}
-          hint="The model cannot be changed later without a reindex."
+          hint="Leave empty for the server's default. The model cannot be changed later without a reindex."
           data-testid="collection-model-input"
         />
         <datalist id="embedding-model-suggestions">
-          <option value={DEFAULT_EMBEDDING_MODEL} />
+          {models.data?.models.map((model) => (
+            <option key={model.name} value={model.name}>
+              {`${model.dimension}-d${model.is_default ? ', default' : ''}`}
+            </option>
+          ))}
         </datalist>
         <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
           <TextField

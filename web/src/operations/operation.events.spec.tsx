@@ -7,12 +7,13 @@ const base: Operation = {
   collection_id: 'c1',
   type: 'index',
   status: 'pending',
-  config: null,
+  config: {},
   error_message: null,
   created_at: '2025-01-01T00:00:00Z',
   started_at: null,
   completed_at: null,
-  progress: null,
+  progress: { total_files: 0, processed_files: 0, failed_files: 0, current_file: null, percentage: 0 },
+  result: null,
 };
 
 describe('applyOperationEvent', () => {

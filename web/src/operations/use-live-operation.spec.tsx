@@ -12,12 +12,13 @@ const pending: Operation = {
   collection_id: 'c1',
   type: 'index',
   status: 'pending',
-  config: null,
+  config: {},
   error_message: null,
   created_at: '2025-01-01T00:00:00Z',
   started_at: null,
   completed_at: null,
-  progress: null,
+  progress: { total_files: 0, processed_files: 0, failed_files: 0, current_file: null, percentage: 0 },
+  result: null,
 };
 
 /** Records the sockets the hook opens; a test drives them by calling their handlers. */

@@ -30,12 +30,20 @@ const answer: SearchResponse = {
       snippet: null,
       metadata: {},
       embedding_model: 'universal-sentence-encoder-lite',
+      chunk_index: 0,
     },
   ],
   total_results: 1,
   collections_searched: [{ id: 'c1', name: 'notes', embedding_model: 'universal-sentence-encoder-lite' }],
   search_type: 'hybrid',
   search_time_ms: 12.4,
+  reranking_used: false,
+  reranker_model: null,
+  embedding_time_ms: 3.1,
+  reranking_time_ms: null,
+  total_time_ms: 15.5,
+  partial_failure: false,
+  failed_collections: [],
 };
 
 function setup(response: SearchResponse = answer) {

@@ -1,11 +1,8 @@
 import { request } from '../api/api.client';
-import type { User } from '../api/api.types';
+import type { AdminUser } from '../api/api.types';
 
-/** An account as administrators see it (GET /api/v2/admin/users). */
-export interface AdminUser extends User {
-  /** Folders (inside SEMANTIK_DOCUMENT_ROOTS) the user may index; null = not configured. */
-  document_roots: string[] | null;
-}
+/** An account as administrators see it (GET /api/v2/admin/users); `document_roots` null = not configured. */
+export type { AdminUser };
 
 export interface NewAdminUser {
   username: string;
