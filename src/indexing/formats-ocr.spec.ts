@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEml, buildPptx, buildXlsx } from '../../test/fixtures/format-files.js';
 import { silentLogger, waitForOperation } from '../../test/fixtures/operation-helpers.js';
 import { buildScannedPdf, buildTiff, renderTextPng } from '../../test/fixtures/scanned-files.js';
-import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
+import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { startWorker, type RunningWorker } from '../operations/worker.js';
 
 /**

@@ -7,10 +7,10 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleTextPage } from '../documents/document-text.service.js';
-import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
+import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
 import { chunkText } from '../ingest/index.js';
-import { seedCollection } from '../search/search-fixtures.test.js';
+import { seedCollection } from '../../test/support/search-fixtures.js';
 
 // Both MCP transports driven by the SDK's own client against a real database: the HTTP one on a
 // listening server (ephemeral port), stdio by spawning the real CLI. Same data and keys for both.
