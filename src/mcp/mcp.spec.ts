@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,9 +85,14 @@ async function stdioClient(apiKey: string): Promise<{ client: Client; stderr: ()
   return { client, stderr: () => stderr };
 }
 
+/** CLI runs not yet ended: a test that times out must not leave its `semantik mcp` running (leak check). */
+const runningCli = new Set<ChildProcess>();
+
 /** The CLI run to its end (for start-up refusals). */
 function runMcpCli(apiKey: string | undefined, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, 'mcp'], { env: { ...stdioEnv(apiKey), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  runningCli.add(child);
+  child.on('close', () => runningCli.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -131,6 +136,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  for (const child of runningCli) await new Promise((resolve) => (child.once('close', resolve), child.kill()));
   for (const client of openClients) await client.close().catch(() => {});
   await t?.dispose();
   await embedder.close();
