@@ -108,4 +108,44 @@ export class CollectionSourceRepository {
     const result = await this.tx.deleteFrom('collection_sources').where('id', '=', id).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
+
+  /** Watched sources (the watcher's refresh). */
+  listWatched(): Promise<Pick<CollectionSourceRow, 'id' | 'source_path'>[]> {
+    return this.tx.selectFrom('collection_sources').select(['id', 'source_path']).where('watch', '=', true).execute();
+  }
+
+  /** Due now; an earlier due time is kept. */
+  async markDue(id: number): Promise<void> {
+    await sql`UPDATE collection_sources SET next_sync_at = now() WHERE id = ${id} AND (next_sync_at IS NULL OR next_sync_at > now())`.execute(this.tx);
+  }
+
+  /** The source due first (with its collection's owner), row-locked; one that another transaction holds is skipped. */
+  async lockNextDue(): Promise<(CollectionSourceRow & { owner_id: number }) | undefined> {
+    const { rows } = await sql<CollectionSourceRow & { owner_id: number }>`
+      SELECT s.*, c.owner_id FROM collection_sources s JOIN collections c ON c.id = s.collection_id
+      WHERE s.next_sync_at <= now()
+      ORDER BY s.next_sync_at
+      LIMIT 1
+      FOR UPDATE OF s SKIP LOCKED`.execute(this.tx);
+    return rows[0];
+  }
+
+  /** Due again `minutes` from now. */
+  async postponeSync(id: number, minutes: number): Promise<void> {
+    await sql`UPDATE collection_sources SET next_sync_at = now() + make_interval(mins => ${minutes}) WHERE id = ${id}`.execute(this.tx);
+  }
+
+  /**
+   * The next due time after a sync was enqueued: one interval after the previous due time (no drift),
+   * but never in the past; NULL (not due) without an interval (a watched source).
+   */
+  async advanceSyncSchedule(id: number): Promise<void> {
+    await sql`
+      UPDATE collection_sources
+      SET next_sync_at = CASE WHEN sync_interval_minutes IS NULL THEN NULL
+                              WHEN next_sync_at + make_interval(mins => sync_interval_minutes) > now()
+                              THEN next_sync_at + make_interval(mins => sync_interval_minutes)
+                              ELSE now() + make_interval(mins => sync_interval_minutes) END
+      WHERE id = ${id}`.execute(this.tx);
+  }
 }

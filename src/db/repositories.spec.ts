@@ -126,7 +126,7 @@ describe.each(BACKENDS)('repositories on $name', ({ create }) => {
     expect(leftovers).toBe(0);
   });
 
-  it('operations: one active per collection, list filters, progress and metrics', async () => {
+  it('operations: one active per collection, list filters, progress, counts by status and metrics', async () => {
     const owner = await run((r) => makeUser(r));
     const collection = await run((r) => makeCollection(r, owner.id));
     const op = await run((r) => r.operations.insert({ collection_id: collection.id, user_id: owner.id, type: 'index', config: { source_path: '/x' } }));
@@ -134,8 +134,13 @@ describe.each(BACKENDS)('repositories on $name', ({ create }) => {
     expect(op.config).toEqual({ source_path: '/x' });
     await expect(run((r) => r.operations.insert({ collection_id: collection.id, user_id: owner.id, type: 'append' }))).rejects.toBeInstanceOf(AlreadyExistsError);
     await run((r) => r.operations.updateProgress(op.id, { total_files: 10, processed_files: 3, current_file: 'a.txt' }));
+    const countsNow = async () => new Map((await run((r) => r.operations.countByStatus())).map((c) => [c.status, c.count]));
+    const before = await countsNow();
     await run((r) => r.operations.markStatus(op.id, 'completed', { completed_at: new Date() }));
     const next = await run((r) => r.operations.insert({ collection_id: collection.id, user_id: owner.id, type: 'append' }));
+    const after = await countsNow();
+    expect((after.get('completed') ?? 0) - (before.get('completed') ?? 0)).toBe(1);
+    expect(after.get('pending')).toBe(before.get('pending'));
     const listed = await run((r) => r.operations.list({ page: 1, perPage: 10, collectionId: collection.id, statuses: ['completed'] }));
     expect(listed.items.map((o) => o.id)).toEqual([op.id]);
     expect(listed.items[0]?.processed_files).toBe(3);

@@ -8,6 +8,7 @@ import { CollectionRepository } from '../collections/collection.repository.js';
 import { DocumentRepository } from '../documents/document.repository.js';
 import { OperationMetricRepository } from '../operations/operation-metric.repository.js';
 import { OperationRepository } from '../operations/operation.repository.js';
+import { SystemRepository } from '../system/system.repository.js';
 import { RefreshTokenRepository } from '../users/refresh-token.repository.js';
 import { UserRepository } from '../users/user.repository.js';
 import type { Tx } from './unit-of-work.js';
@@ -27,6 +28,7 @@ export function repositoriesFor(tx: Tx) {
     operationMetrics: new OperationMetricRepository(tx),
     documents: new DocumentRepository(tx),
     chunks: new ChunkRepository(tx),
+    system: new SystemRepository(tx),
   };
 }
 

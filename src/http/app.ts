@@ -15,11 +15,12 @@ import { loginBudgetsFrom, LoginRateLimiter } from '../auth/login-rate.limiter.j
 import { socketTicketRoutes } from '../auth/socket-ticket.routes.js';
 import { SocketTicketStore } from '../auth/socket-ticket.store.js';
 import { collectionRoutes } from '../collections/collection.routes.js';
+import { directoryScanRoutes } from '../directory-scan/directory-scan.routes.js';
 import { documentRoutes } from '../documents/document.routes.js';
 import { healthRoutes } from '../health/health.routes.js';
 import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
 import { mcpRoutes } from '../mcp/mcp.routes.js';
-import { chooseSocketProtocol, operationRoutes, operationSocketRoutes } from '../operations/operation.routes.js';
+import { operationRoutes, operationSocketRoutes } from '../operations/operation.routes.js';
 import { cachedEmbedderLookup } from '../search/query-embedder.js';
 import { searchRoutes } from '../search/search.routes.js';
 import { modelRoutes, settingsStatsRoutes, systemStatusRoutes } from '../system/system.routes.js';
@@ -30,6 +31,7 @@ import { sendError } from './error.mapper.js';
 import { registerJsonBodyParser } from './json-body.parser.js';
 import { HttpMetrics } from './metrics.js';
 import { registerSecurityHeaders } from './security-headers.js';
+import { chooseSocketProtocol } from './socket-auth.js';
 
 export type { AppDeps, AppOptions, Principal } from './app-deps.js';
 
@@ -142,6 +144,7 @@ async function createApp(options: AppOptions) {
     { prefix: '/api' },
   );
   await app.register(operationSocketRoutes);
+  await app.register(directoryScanRoutes);
   await app.register(mcpRoutes, { embedders: queryEmbedders });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

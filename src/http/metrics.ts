@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database.js';
+import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { OPERATION_STATUSES } from '../db/schema.js';
 
@@ -48,12 +48,8 @@ export class HttpMetrics {
       labelNames: ['status'],
       registers,
       async collect() {
-        const rows = await inUnitOfWork(
-          database,
-          (tx) => sql<{ status: string; n: number }>`SELECT status, count(*)::int AS n FROM operations GROUP BY status`.execute(tx),
-          { readOnly: true, retries: 0 },
-        );
-        const counts = new Map(rows.rows.map((r) => [r.status, Number(r.n)]));
+        const rows = await inUnitOfWork(database, (tx) => repositoriesFor(tx).operations.countByStatus(), { readOnly: true, retries: 0 });
+        const counts = new Map(rows.map((r) => [r.status, r.count]));
         for (const status of OPERATION_STATUSES) this.set({ status }, counts.get(status) ?? 0);
       },
     });

@@ -118,21 +118,39 @@ export async function resolveSourceRoot(
   return { realPath: located.realPath, isFile: located.stat.isFile() };
 }
 
+/** What the walk met: a candidate file (stat undefined + problem for a broken symlink), or a refusal. */
+export type SourceWalkEvent =
+  | { kind: 'file'; path: string; stat: Stats | undefined; problem?: string }
+  | { kind: 'refused'; path: string; reason: string }
+  | { kind: 'unreadable_folder'; path: string; reason: string };
+
+export interface SourceWalkOptions {
+  recursive: boolean;
+  include: GlobMatcher;
+  exclude: GlobMatcher;
+  documentRoots: readonly string[];
+  policy: DotPathPolicy;
+  /** Checked before every entry: an aborted walk stops where it is (the preview's caps). */
+  signal?: AbortSignal;
+}
+
 /**
- * Walks a source (a folder, or one file) and hashes every candidate file. Honours `recursive` and
+ * The walk of a source already resolved by resolveSourceRoot: honours `recursive` and the
  * include/exclude globs (relative to the source; a pattern without `/` matches the file name),
  * skips dot-files and dot-folders (.git holds thousands of binary objects), never follows a
- * symlink outside the document roots, and never visits a folder twice (symlink loops).
+ * symlink outside the document roots, never visits a folder twice (symlink loops), and yields the
+ * event loop every MAX_BUSY_MS. Entries are visited in name order; `visit` is called as they are
+ * met, so a caller that only counts holds no list. Shared by indexing (scanSource) and the
+ * directory-scan preview.
  */
-export async function scanSource(sourcePath: string, options: ScanOptions): Promise<SourceScan> {
-  const policy: DotPathPolicy = { allowDotPaths: options.allowDotPaths ?? false };
-  const source = await resolveSourceRoot(sourcePath, options.documentRoots, policy);
-  const include = options.include.length > 0 ? compileGlobs('include', options.include) : () => true;
-  const exclude = compileGlobs('exclude', options.exclude);
+export async function walkSource(
+  sourcePath: string,
+  source: { realPath: string; isFile: boolean },
+  options: SourceWalkOptions,
+  visit: (event: SourceWalkEvent) => void,
+): Promise<void> {
+  const { include, exclude, policy, signal } = options;
   const breathe = eventLoopBreather();
-  const candidates: { path: string; stat: Stats | undefined; problem?: string }[] = [];
-  const refused: RefusedFile[] = [];
-  const unreadableFolders: RefusedFile[] = [];
 
   const consider = async (filePath: string, relative: string, isSymlink: boolean): Promise<'dir' | 'file' | 'skip'> => {
     let stat: Stats;
@@ -140,7 +158,7 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
       const target = await locateInRoots(filePath, options.documentRoots, policy);
       if (!target.ok && target.why === 'missing') {
         if (include(relative) && !exclude(relative)) {
-          candidates.push({ path: filePath, stat: undefined, problem: `cannot read file: broken symlink (${target.code})` });
+          visit({ kind: 'file', path: filePath, stat: undefined, problem: `cannot read file: broken symlink (${target.code})` });
         }
         return 'skip';
       }
@@ -149,7 +167,7 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
           target.why === 'dot_path'
             ? `symlink resolves into a dot-folder or dot-file ("${target.segment}"; SEMANTIK_ALLOW_DOT_PATHS)`
             : 'symlink resolves outside the allowed document roots (SEMANTIK_DOCUMENT_ROOTS)';
-        refused.push({ path: filePath, reason });
+        visit({ kind: 'refused', path: filePath, reason });
         return 'skip';
       }
       stat = target.stat;
@@ -162,38 +180,58 @@ export async function scanSource(sourcePath: string, options: ScanOptions): Prom
     if (stat.isDirectory()) return 'dir';
     // Sockets, FIFOs and devices are skipped: reading a FIFO would block the worker forever.
     if (!stat.isFile()) return 'skip';
-    if (include(relative) && !exclude(relative)) candidates.push({ path: filePath, stat });
+    if (include(relative) && !exclude(relative)) visit({ kind: 'file', path: filePath, stat });
     return 'file';
   };
 
   if (source.isFile) {
     await consider(path.resolve(sourcePath), path.basename(sourcePath), (await fs.lstat(sourcePath)).isSymbolicLink());
-  } else {
-    const visited = new Set<string>([source.realPath]);
-    const walk = async (dir: string, relativeDir: string): Promise<void> => {
-      const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-        unreadableFolders.push({ path: dir, reason: `cannot list folder: ${err.code ?? err.message}` });
-        return [];
-      });
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (const entry of entries) {
-        await breathe();
-        if (entry.name.startsWith('.')) continue;
-        const full = path.join(dir, entry.name);
-        const relative = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
-        const kind = await consider(full, relative, entry.isSymbolicLink());
-        if (kind !== 'dir' || !options.recursive || exclude(relative)) continue;
-        // Placed again right before descending: a folder swapped for a symlink to /etc after
-        // `consider` is not listed. (Bytes are safe regardless: every read goes through
-        // openDocumentFile; this keeps outside *names* out of the document list.)
-        const folder = await locateInRoots(full, options.documentRoots, policy);
-        if (!folder.ok || visited.has(folder.realPath)) continue;
-        visited.add(folder.realPath);
-        await walk(full, relative);
-      }
-    };
-    await walk(path.resolve(sourcePath), '');
+    return;
   }
+  const visited = new Set<string>([source.realPath]);
+  const walk = async (dir: string, relativeDir: string): Promise<void> => {
+    const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      visit({ kind: 'unreadable_folder', path: dir, reason: `cannot list folder: ${err.code ?? err.message}` });
+      return [];
+    });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (signal?.aborted) return;
+      await breathe();
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(dir, entry.name);
+      const relative = relativeDir ? `${relativeDir}/${entry.name}` : entry.name;
+      const kind = await consider(full, relative, entry.isSymbolicLink());
+      if (kind !== 'dir' || !options.recursive || exclude(relative)) continue;
+      // Placed again right before descending: a folder swapped for a symlink to /etc after
+      // `consider` is not listed. (Bytes are safe regardless: every read goes through
+      // openDocumentFile; this keeps outside *names* out of the document list.)
+      const folder = await locateInRoots(full, options.documentRoots, policy);
+      if (!folder.ok || visited.has(folder.realPath)) continue;
+      visited.add(folder.realPath);
+      await walk(full, relative);
+    }
+  };
+  await walk(path.resolve(sourcePath), '');
+}
+
+/**
+ * Walks a source (a folder, or one file; walkSource) and hashes every candidate file.
+ */
+export async function scanSource(sourcePath: string, options: ScanOptions): Promise<SourceScan> {
+  const policy: DotPathPolicy = { allowDotPaths: options.allowDotPaths ?? false };
+  const source = await resolveSourceRoot(sourcePath, options.documentRoots, policy);
+  const include = options.include.length > 0 ? compileGlobs('include', options.include) : () => true;
+  const exclude = compileGlobs('exclude', options.exclude);
+  const breathe = eventLoopBreather();
+  const candidates: { path: string; stat: Stats | undefined; problem?: string }[] = [];
+  const refused: RefusedFile[] = [];
+  const unreadableFolders: RefusedFile[] = [];
+  await walkSource(sourcePath, source, { recursive: options.recursive, include, exclude, documentRoots: options.documentRoots, policy }, (event) => {
+    if (event.kind === 'file') candidates.push({ path: event.path, stat: event.stat, ...(event.problem ? { problem: event.problem } : {}) });
+    else if (event.kind === 'refused') refused.push({ path: event.path, reason: event.reason });
+    else unreadableFolders.push({ path: event.path, reason: event.reason });
+  });
 
   const files: ScannedFile[] = new Array(candidates.length);
   let next = 0;

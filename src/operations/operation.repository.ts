@@ -4,6 +4,9 @@ import type { NewOperation, OperationRow, OperationStatus, OperationType } from 
 import { offsetOf, type Page, type PageRequest } from '../db/pagination.js';
 import { NotFoundError } from '../errors/domain-errors.js';
 
+/** Channel workers LISTEN on (server mode) to pick up new operations without waiting for a poll. */
+export const OPERATIONS_QUEUED_CHANNEL = 'semantik_operations_queued';
+
 export const ACTIVE_OPERATION_STATUSES: readonly OperationStatus[] = ['pending', 'processing'];
 
 export interface OperationListQuery extends PageRequest {
@@ -135,5 +138,16 @@ export class OperationRepository {
 
   async requestCancel(id: string): Promise<void> {
     await this.tx.updateTable('operations').set({ cancel_requested: true }).where('id', '=', id).execute();
+  }
+
+  /** Wakes listening workers; PostgreSQL delivers a NOTIFY only when this transaction commits. */
+  async notifyQueued(id: string): Promise<void> {
+    await sql`SELECT pg_notify(${OPERATIONS_QUEUED_CHANNEL}, ${id})`.execute(this.tx);
+  }
+
+  /** How many operations are in each status (statuses with none are absent): the /metrics gauge. */
+  async countByStatus(): Promise<{ status: OperationStatus; count: number }[]> {
+    const rows = await this.tx.selectFrom('operations').select(['status', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('status').execute();
+    return rows.map((r) => ({ status: r.status, count: Number(r.n) }));
   }
 }

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { repositoriesFor } from '../db/repositories.js';
@@ -8,16 +7,8 @@ import { inUnitOfWork } from '../db/unit-of-work.js';
 import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { uniqueName } from '../../test/support/test-databases.js';
 import type { OperationEvent } from './operation-events.js';
+import { WebSocket, type WsClient } from '../../test/support/ws-client.js';
 
-/** The `ws` client (a dependency of @fastify/websocket; Node 20 has no stable global WebSocket). */
-interface WsClient {
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  on(event: 'close', listener: (code: number) => void): void;
-  on(event: 'open', listener: () => void): void;
-  on(event: 'error' | 'unexpected-response', listener: (...args: any[]) => void): void;
-  close(): void;
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (url: string) => WsClient;
 
 let t: TestApp;
 let owner: TestUser;

@@ -7,10 +7,10 @@ import { requireCollectionAccess } from '../collections/collection.access.js';
 import { repositoriesFor, type Repositories } from '../db/repositories.js';
 import { OPERATION_STATUSES, OPERATION_TYPES, type OperationRow, type OperationStatus, type OperationType } from '../db/schema.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import { DomainError, UnauthorizedError } from '../errors/domain-errors.js';
+import { DomainError } from '../errors/domain-errors.js';
 import type { AppDeps, Principal } from '../http/app-deps.js';
-import { credentialOf, resolvePrincipal } from '../http/auth.hook.js';
 import { sendError } from '../http/error.mapper.js';
+import { authenticateSocket, type SocketAuthQuery } from '../http/socket-auth.js';
 import { csvEnum, idParams, pageQuery } from '../http/request-schemas.js';
 import { uow } from '../http/unit-of-work.hook.js';
 import { isTerminalEvent, type OperationEvent, type OperationEventType } from './operation-events.js';
@@ -106,49 +106,11 @@ export function currentStateEvent(row: OperationRow): OperationEvent & { data: O
 
 interface SocketRequest {
   Params: { id: string };
-  Querystring: { ticket?: string; token?: string };
-}
-
-/** The newest original web UI authenticates its sockets with `Sec-WebSocket-Protocol: access_token.<jwt>`. */
-const ACCESS_TOKEN_PROTOCOL_PREFIX = 'access_token.';
-
-function accessTokenFromProtocols(header: string | string[] | undefined): string | undefined {
-  const offered = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
-  const chosen = offered.find((p) => p.startsWith(ACCESS_TOKEN_PROTOCOL_PREFIX));
-  return chosen ? chosen.slice(ACCESS_TOKEN_PROTOCOL_PREFIX.length) || undefined : undefined;
-}
-
-/**
- * ws's `handleProtocols`: a browser closes a socket whose answer names none of the subprotocols it
- * offered, so the `access_token.<jwt>` one is echoed (its token was checked before the upgrade).
- */
-export function chooseSocketProtocol(protocols: Set<string>): string | false {
-  for (const protocol of protocols) if (protocol.startsWith(ACCESS_TOKEN_PROTOCOL_PREFIX)) return protocol;
-  const [first] = protocols;
-  return first ?? false;
-}
-
-/**
- * The socket's credential: `?ticket=` from POST /api/v2/ws-tickets (what our web UI sends), else
- * the deprecated `?token=` (the original Python web UI sends it; kept so it keeps working, but a
- * long-lived token in a URL ends up in proxy and access logs), else the `access_token.<jwt>`
- * subprotocol (the newest original UI), else the usual headers.
- */
-function socketCredential(deps: AppDeps, request: FastifyRequest<SocketRequest>): string {
-  const { ticket, token } = request.query;
-  if (ticket) {
-    const credential = deps.socketTickets.redeem(ticket);
-    if (!credential) throw new UnauthorizedError('WebSocket ticket unknown, already used or expired; get a new one with POST /api/v2/ws-tickets');
-    return credential;
-  }
-  const credential = token || accessTokenFromProtocols(request.headers['sec-websocket-protocol']) || credentialOf(request);
-  if (!credential) throw new UnauthorizedError('Pass ?ticket=<ticket from POST /api/v2/ws-tickets>');
-  return credential;
+  Querystring: SocketAuthQuery;
 }
 
 async function authorizeSocket(deps: AppDeps, request: FastifyRequest<SocketRequest>): Promise<void> {
-  const principal = await resolvePrincipal(deps, socketCredential(deps, request));
-  request.principal = principal;
+  const principal = await authenticateSocket(deps, request);
   await inUnitOfWork(deps.database, (tx) => readableOperation(repositoriesFor(tx), principal, request.params.id), { readOnly: true });
 }
 

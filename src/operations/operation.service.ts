@@ -1,11 +1,7 @@
-import { sql } from 'kysely';
 import type { OperationRow, OperationType } from '../db/schema.js';
 import type { Repositories } from '../db/repositories.js';
 import type { Tx } from '../db/unit-of-work.js';
 import { AlreadyExistsError, ConflictError } from '../errors/domain-errors.js';
-
-/** Channel workers LISTEN on (server mode) to pick up new operations without waiting for a poll. */
-export const OPERATIONS_QUEUED_CHANNEL = 'semantik_operations_queued';
 
 export interface NewOperationRequest {
   collectionId: string;
@@ -44,7 +40,7 @@ export async function createOperation(tx: Tx, repos: Repositories, request: NewO
     }
     throw err;
   }
-  await sql`SELECT pg_notify(${OPERATIONS_QUEUED_CHANNEL}, ${operation.id})`.execute(tx);
+  await repos.operations.notifyQueued(operation.id);
   return operation;
 }
 

@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import type { Repositories } from '../db/repositories.js';
+import { repositoriesFor, type Repositories } from '../db/repositories.js';
 import type { CollectionSourceRow, OperationRow } from '../db/schema.js';
 import type { Tx } from '../db/unit-of-work.js';
 import { createOperation } from '../operations/operation.service.js';
@@ -36,7 +35,7 @@ export const BUSY_RETRY_MINUTES = 1;
  * due time is kept.
  */
 export async function markSourceDue(tx: Tx, sourceId: number): Promise<void> {
-  await sql`UPDATE collection_sources SET next_sync_at = now() WHERE id = ${sourceId} AND (next_sync_at IS NULL OR next_sync_at > now())`.execute(tx);
+  await repositoriesFor(tx).sources.markDue(sourceId);
 }
 
 export interface ScheduledSync {
@@ -56,31 +55,19 @@ export interface ScheduledSync {
  * Returns undefined when nothing is due.
  */
 export async function claimDueSync(tx: Tx, repos: Repositories): Promise<ScheduledSync | undefined> {
-  const { rows } = await sql<CollectionSourceRow & { owner_id: number }>`
-    SELECT s.*, c.owner_id FROM collection_sources s JOIN collections c ON c.id = s.collection_id
-    WHERE s.next_sync_at <= now()
-    ORDER BY s.next_sync_at
-    LIMIT 1
-    FOR UPDATE OF s SKIP LOCKED`.execute(tx);
-  const source = rows[0];
+  const source = await repos.sources.lockNextDue();
   if (!source) return undefined;
   const active = await repos.operations.findActiveForCollection(source.collection_id);
   let operationId: string | null = null;
   if (active) {
-    await sql`UPDATE collection_sources SET next_sync_at = now() + make_interval(mins => ${BUSY_RETRY_MINUTES}) WHERE id = ${source.id}`.execute(tx);
+    await repos.sources.postponeSync(source.id, BUSY_RETRY_MINUTES);
   } else {
     const operation = await enqueueSync(tx, repos, { collectionId: source.collection_id, userId: source.owner_id, source,
       // Marked due by a watcher (no interval of its own) or by its schedule.
       reason: source.sync_interval_minutes === null ? 'watch' : 'schedule',
     });
     operationId = operation.id;
-    await sql`
-      UPDATE collection_sources
-      SET next_sync_at = CASE WHEN sync_interval_minutes IS NULL THEN NULL
-                              WHEN next_sync_at + make_interval(mins => sync_interval_minutes) > now()
-                              THEN next_sync_at + make_interval(mins => sync_interval_minutes)
-                              ELSE now() + make_interval(mins => sync_interval_minutes) END
-      WHERE id = ${source.id}`.execute(tx);
+    await repos.sources.advanceSyncSchedule(source.id);
   }
   return { sourceId: source.id, collectionId: source.collection_id, operationId };
 }

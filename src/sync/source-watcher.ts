@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { Database } from '../db/database.js';
+import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import type { Logger } from '../shared/logger.js';
 import { markSourceDue } from './source-sync.service.js';
@@ -70,7 +71,7 @@ export class SourceWatchers {
   async refresh(): Promise<void> {
     const rows = await inUnitOfWork(
       this.database,
-      (tx) => tx.selectFrom('collection_sources').select(['id', 'source_path']).where('watch', '=', true).execute(),
+      (tx) => repositoriesFor(tx).sources.listWatched(),
       { readOnly: true },
     );
     if (this.closed) return;

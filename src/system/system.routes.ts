@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { sql } from 'kysely';
 import { listCollections } from '../collections/collection.service.js';
 import { listAvailableEmbeddingModels } from '../ingest/index.js';
 import { uow } from '../http/unit-of-work.hook.js';
@@ -41,7 +40,7 @@ export const settingsStatsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/settings/stats', { schema: { tags: ['system'], summary: 'Counts of the collections and documents the caller can see' } }, async (request) =>
     uow(
       request,
-      async ({ repos, principal, tx }) => {
+      async ({ repos, principal }) => {
         let collectionCount = 0;
         let fileCount = 0;
         for (let page = 1; ; page += 1) {
@@ -53,8 +52,7 @@ export const settingsStatsRoutes: FastifyPluginAsync = async (app) => {
         // The database size is install-wide: only administrators are told it.
         let databaseSizeMb: number | null = null;
         if (principal.user.is_superuser) {
-          const { rows } = await sql<{ bytes: string }>`SELECT pg_database_size(current_database())::text AS bytes`.execute(tx);
-          databaseSizeMb = Math.round((Number(rows[0]?.bytes ?? 0) / 1_048_576) * 100) / 100;
+          databaseSizeMb = Math.round(((await repos.system.databaseSizeBytes()) / 1_048_576) * 100) / 100;
         }
         // No parquet files exist in this server (vectors live in PostgreSQL): 0 is the true count.
         return { collection_count: collectionCount, file_count: fileCount, database_size_mb: databaseSizeMb, parquet_files_count: 0, parquet_size_mb: 0 };

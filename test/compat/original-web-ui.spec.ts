@@ -1,11 +1,10 @@
 /**
  * The Python original's web UIs (v2 release e0d751b5 and newest 97f425e2) against this server:
- * each request replays one the UI sends, as /work/shared/compat/original-web-ui.md records it
+ * each request replays one the UI sends, as the shared compatibility report (compat/original-web-ui.md) records it
  * (bodies, query strings, WebSocket subprotocol), and asserts what the UI reads from the answer.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { repositoriesFor } from '../../src/db/repositories.js';
@@ -14,16 +13,8 @@ import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } fr
 import { createEmbeddingProvider } from '../../src/ingest/embedding/embedding.registry.js';
 import { seedCollection } from '../support/search-fixtures.js';
 import { uniqueName } from '../support/test-databases.js';
+import { WebSocket, type WsClient } from '../support/ws-client.js';
 
-interface WsClient {
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  on(event: 'close', listener: (code: number) => void): void;
-  on(event: 'open', listener: () => void): void;
-  on(event: 'error' | 'unexpected-response', listener: (...args: any[]) => void): void;
-  protocol: string;
-  close(): void;
-}
-const WebSocket = createRequire(import.meta.url)('ws') as new (url: string, protocols?: string[]) => WsClient;
 
 let t: TestApp;
 let user: TestUser;
@@ -193,6 +184,40 @@ describe('newest UI: WebSocket with Sec-WebSocket-Protocol access_token.<jwt>', 
     expect(await first).toMatchObject({ type: 'operation_completed', data: { status: 'completed' } });
     client.close();
     await expect(open(`${baseUrl}/ws/operations/${created.body.initial_operation_id}`, ['access_token.garbage'])).rejects.toThrow('HTTP 401');
+  });
+
+  it('useDirectoryScanWebSocket: /ws/directory-scan/{scan_id} with the subprotocol, opened with the POST, ends with completed', async () => {
+    const scanId = '0b6f3c1e-2d4a-4b5c-8d9e-0f1a2b3c4d5e';
+    const { client, first } = await open(`${baseUrl}/ws/directory-scan/${scanId}`, [`access_token.${user.access}`]);
+    const messages: any[] = [];
+    client.on('message', (data) => messages.push(JSON.parse(data.toString())));
+    const closed = new Promise<number>((r) => client.on('close', (code) => r(code)));
+    const res = await call(t.app, user, { method: 'POST', url: '/api/v2/directory-scan/preview', payload: { path: folder(), scan_id: scanId, recursive: true } });
+    expect(res.status).toBe(200);
+    expect(await closed).toBe(1000);
+    expect(await first).toMatchObject({ type: 'started', scan_id: scanId });
+    expect(messages.at(-1)).toMatchObject({ type: 'completed', scan_id: scanId, data: { total_files: 2, total_size: 34, warnings: [] } });
+  });
+});
+
+describe('M6: the create dialog\'s "Scan" button (directory-scan preview)', () => {
+  it('POST /api/v2/directory-scan/preview {path, scan_id, recursive:true} → the counts and file paths the UI reads', async () => {
+    const dir = folder();
+    // useDirectoryScan: a UUID scan_id, recursive always true.
+    const body = { path: dir, scan_id: '3f1c2a9e-6b4d-4e8f-9a0b-1c2d3e4f5a6b', recursive: true };
+    const res = await call(t.app, user, { method: 'POST', url: '/api/v2/directory-scan/preview', payload: body });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ scan_id: body.scan_id, path: dir, total_files: 2, total_size: 34, warnings: [] });
+    // The UI maps files to their paths and shows warnings[0] as an error unless it is the "in progress" one.
+    expect(res.body.files.map((f: { file_path: string }) => f.file_path).sort()).toEqual([path.join(dir, 'a.md'), path.join(dir, 'b.md')]);
+    expect(res.body.files[0]).toMatchObject({ file_name: expect.any(String), file_size: expect.any(Number), mime_type: 'text/markdown', modified_at: expect.any(String) });
+  });
+
+  it('a folder outside the roots is a 400 whose detail the UI prints under the path field', async () => {
+    const other = await registerAndLogin(t.app, 'scan', { documentRoots: [folder()] });
+    const res = await call(t.app, other, { method: 'POST', url: '/api/v2/directory-scan/preview', payload: { path: '/etc', scan_id: 'scan-18c0ffee-1a2b3c4d', recursive: true } });
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toMatch(/not a folder inside your allowed document roots/);
   });
 });
 

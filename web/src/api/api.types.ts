@@ -1,4 +1,4 @@
-// JSON shapes from /work/shared/contract/API.md (the server implements exactly these).
+// JSON shapes from the shared contract's API.md (the server implements exactly these).
 
 export interface User {
   id: string | number;
