@@ -11,6 +11,8 @@ export default defineConfig({
           environment: 'node',
           include: ['src/**/*.spec.ts', 'test/**/*.spec.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          // Fails a file that leaks a pool, PGlite, worker, timer, server or child process.
+          setupFiles: ['test/support/leak-check.setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           pool: 'forks',

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmbeddingProvider } from '../src/ingest/embedding/embedding.registry.js';
-import { seedCollection, type FixtureDocument } from '../src/search/search-fixtures.test.js';
+import { seedCollection, type FixtureDocument } from '../test/support/search-fixtures.js';
 import { createBenchDatabase, fmt, machineLine, percentile, startBenchServer, writeReport } from './bench-support.js';
 
 const args = process.argv.slice(2);

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import { call, createTestApp, registerAndLogin, type TestApp } from '../http/test-app.test.js';
+import { call, createTestApp, registerAndLogin, type TestApp } from '../../test/support/test-app.js';
 import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
-import { seedCollection } from '../search/search-fixtures.test.js';
+import { seedCollection } from '../../test/support/search-fixtures.js';
 import { WebSocket } from '../../test/support/ws-client.js';
 
 // Every entry point that reads a collection asks the one rule (collection-access.rule.ts). This runs

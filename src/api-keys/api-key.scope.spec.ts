@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
+import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
-import { seedCollection } from '../search/search-fixtures.test.js';
+import { seedCollection } from '../../test/support/search-fixtures.js';
 
 // Key scopes at the HTTP edge: a read-only key reads and searches but changes nothing; a
 // collection-scoped key sees only its collections, everywhere (get, list, search, operations).

@@ -2,7 +2,7 @@ import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import { call, createTestApp, registerAndLogin, type TestApp } from '../http/test-app.test.js';
+import { call, createTestApp, registerAndLogin, type TestApp } from '../../test/support/test-app.js';
 import { uniqueName } from '../../test/support/test-databases.js';
 
 let t: TestApp;

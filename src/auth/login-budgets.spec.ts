@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.js';
 import { RateLimitedError } from '../errors/domain-errors.js';
-import { call, createTestApp, registerAndLogin, type TestApp } from '../http/test-app.test.js';
+import { call, createTestApp, registerAndLogin, type TestApp } from '../../test/support/test-app.js';
 import { uniqueName } from '../../test/support/test-databases.js';
 import { loginBudgetsFrom, LoginRateLimiter } from './login-rate.limiter.js';
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import { call, createTestApp, registerAndLogin, TEST_JWT_SECRET, type TestApp, type TestUser } from '../http/test-app.test.js';
+import { call, createTestApp, registerAndLogin, TEST_JWT_SECRET, type TestApp, type TestUser } from '../../test/support/test-app.js';
 
 /** Access tokens are bound to their login session (`sid`) and must carry `exp`. */
 let t: TestApp;

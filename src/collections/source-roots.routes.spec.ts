@@ -6,7 +6,7 @@ import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { enqueue, silentLogger, waitForOperation } from '../../test/fixtures/operation-helpers.js';
 import { startWorker } from '../operations/worker.js';
-import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
+import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 
 /**
  * Who may index which folder (issue 15 item 2): per-user document roots inside SEMANTIK_DOCUMENT_ROOTS,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../../test/support/test-databases.js';
 import { SOURCE_PATH_NOT_ALLOWED } from '../document-roots/document-roots.js';
 import { RateLimitedError } from '../errors/domain-errors.js';
-import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
+import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { DirectoryScanHub } from './directory-scan.hub.js';
 import { DIRECTORY_SCAN_LIMITS, previewDirectory, type DirectoryScanMessage } from './directory-scan.service.js';
 import { WebSocket, type WsClient } from '../../test/support/ws-client.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
+import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { uniqueName } from '../../test/support/test-databases.js';
 
 let t: TestApp;

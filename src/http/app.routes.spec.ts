@@ -11,7 +11,7 @@ import { createLogger } from '../shared/logger.js';
 import { createEmptyServerDatabase, createServerTestDatabase, testConfig, uniqueName } from '../../test/support/test-databases.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { buildApp } from './app.js';
-import { call, createTestApp, registerAndLogin, TEST_JWT_SECRET, type TestApp, type TestUser } from './test-app.test.js';
+import { call, createTestApp, registerAndLogin, TEST_JWT_SECRET, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { uow } from './unit-of-work.hook.js';
 
 let t: TestApp;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from './test-app.test.js';
+import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { jsonNestingExceeds, MAX_JSON_DEPTH } from './json-body.parser.js';
 
 let t: TestApp;

@@ -3,14 +3,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEml, buildPptx, buildXlsx } from '../../test/fixtures/format-files.js';
 import { silentLogger, waitForOperation } from '../../test/fixtures/operation-helpers.js';
-import { buildScannedPdf, renderTextPng } from '../../test/fixtures/scanned-files.js';
-import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
+import { buildScannedPdf, buildTiff, renderTextPng } from '../../test/fixtures/scanned-files.js';
+import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { startWorker, type RunningWorker } from '../operations/worker.js';
 
 /**
  * Issue 20 end to end: a folder with scans, a photo of a page, slides, a spreadsheet and a mail is
  * indexed through the API and the worker; phrases that exist only inside images are found by
- * search, with the page they are on; slide and mail metadata filter results. 4 OCR'd pages in all.
+ * search, with the page they are on; slide and mail metadata filter results. 6 OCR'd pages in all.
  */
 let t: TestApp;
 let user: TestUser;
@@ -27,6 +27,9 @@ beforeAll(async () => {
   write('mixed.pdf', await buildScannedPdf(['This first page has a proper text layer about gardening.', await renderTextPng(['The quartz pendulum swings'])]));
   write('photo.png', await renderTextPng(['Saffron umbrellas everywhere']));
   write('broken.png', 'this is not an image');
+  // A two-frame fax-style TIFF; and one with a TIFF signature and nothing readable after it.
+  write('fax.tiff', await buildTiff([['The indigo ferry timetable'], ['Walnut oars are stored below']]));
+  write('broken.tif', Buffer.concat([Buffer.from('II*\0', 'latin1'), Buffer.alloc(200, 0xab)]));
   write('deck.pptx', await buildPptx([{ title: 'Intro', lines: ['Welcome everyone.'] }, { title: 'Risks', lines: ['Supplier delays for titanium bolts.'] }]));
   write('budget.xlsx', await buildXlsx({ Costs: [['Item', 'Amount'], ['Anchor chain', 120]] }));
   write('note.eml', buildEml({ from: 'Alice <alice@example.test>', to: 'bob@example.test', subject: 'Lunch', date: 'Thu, 04 Jan 2024 10:00:00 +0000', body: 'Ramen near the station?' }));
@@ -56,14 +59,16 @@ async function documents() {
 describe('scans, images and office formats through the pipeline', () => {
   it('OCRs only pages without a text layer and records the pages and confidence; a corrupt image fails alone', async () => {
     const docs = await documents();
-    for (const name of ['scan.pdf', 'mixed.pdf', 'photo.png', 'deck.pptx', 'budget.xlsx', 'note.eml']) {
+    for (const name of ['scan.pdf', 'mixed.pdf', 'photo.png', 'fax.tiff', 'deck.pptx', 'budget.xlsx', 'note.eml']) {
       expect(docs.get(name)?.status, `${name}: ${docs.get(name)?.error_message}`).toBe('completed');
     }
     expect(docs.get('scan.pdf')!.metadata).toMatchObject({ page_count: 2, ocr_pages: [1, 2] });
     expect(docs.get('mixed.pdf')!.metadata).toMatchObject({ page_count: 2, ocr_pages: [2] });
     expect(docs.get('photo.png')!.metadata).toMatchObject({ ocr_pages: [1] });
+    expect(docs.get('fax.tiff')!.metadata).toMatchObject({ ocr_pages: [1, 2] });
     expect((docs.get('scan.pdf')!.metadata as { ocr_confidence: number }).ocr_confidence).toBeGreaterThan(60);
     expect(docs.get('broken.png')).toMatchObject({ status: 'failed', error_message: expect.stringMatching(/^corrupt: corrupt PNG/) });
+    expect(docs.get('broken.tif')).toMatchObject({ status: 'failed', error_message: expect.stringMatching(/^corrupt: corrupt TIFF: cannot be rendered/) });
   });
 
   it('search finds phrases that exist only in images, with the page they are on', async () => {
@@ -78,6 +83,10 @@ describe('scans, images and office formats through the pipeline', () => {
     expect(pendulum.body.results[0]).toMatchObject({ file_name: 'mixed.pdf', metadata: expect.objectContaining({ page: 1, end_page: 2 }) });
     expect(pendulum.body.results[0].text).toMatch(/gardening\.\s+The quartz pendulum swings/);
     expect((await search('saffron umbrellas')).body.results[0]).toMatchObject({ file_name: 'photo.png' });
+    // Each TIFF frame is a page: the chunk holding both short frames says it runs from 1 to 2.
+    const oars = await search('walnut oars');
+    expect(oars.body.results[0]).toMatchObject({ file_name: 'fax.tiff', metadata: expect.objectContaining({ page: 1, end_page: 2 }) });
+    expect(oars.body.results[0].text).toMatch(/indigo ferry timetable\s+Walnut oars are stored below/);
   });
 
   it('slide numbers and mail headers travel with the chunks and filter results', async () => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,10 +7,10 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleTextPage } from '../documents/document-text.service.js';
-import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
+import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
 import { chunkText } from '../ingest/index.js';
-import { seedCollection } from '../search/search-fixtures.test.js';
+import { seedCollection } from '../../test/support/search-fixtures.js';
 
 // Both MCP transports driven by the SDK's own client against a real database: the HTTP one on a
 // listening server (ephemeral port), stdio by spawning the real CLI. Same data and keys for both.
@@ -85,9 +85,14 @@ async function stdioClient(apiKey: string): Promise<{ client: Client; stderr: ()
   return { client, stderr: () => stderr };
 }
 
+/** CLI runs not yet ended: a test that times out must not leave its `semantik mcp` running (leak check). */
+const runningCli = new Set<ChildProcess>();
+
 /** The CLI run to its end (for start-up refusals). */
 function runMcpCli(apiKey: string | undefined, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, 'mcp'], { env: { ...stdioEnv(apiKey), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  runningCli.add(child);
+  child.on('close', () => runningCli.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -131,6 +136,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  for (const child of runningCli) await new Promise((resolve) => (child.once('close', resolve), child.kill()));
   for (const client of openClients) await client.close().catch(() => {});
   await t?.dispose();
   await embedder.close();

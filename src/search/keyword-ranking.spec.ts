@@ -6,7 +6,7 @@ import { inUnitOfWork } from '../db/unit-of-work.js';
 import { cachedEmbedderLookup } from './query-embedder.js';
 import { searchRequestSchema, type SearchResponse } from './search.schema.js';
 import { search, type SearchPrincipal } from './search.service.js';
-import { hashEmbedder, seedCollection, type FixtureDocument } from './search-fixtures.test.js';
+import { hashEmbedder, seedCollection, type FixtureDocument } from '../../test/support/search-fixtures.js';
 
 /**
  * BM25F keyword ranking (keyword-ranking.ts), on the server and on PGlite: the same statements,

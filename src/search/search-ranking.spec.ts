@@ -7,7 +7,7 @@ import { createEmbeddingProvider, DEFAULT_EMBEDDING_MODEL } from '../ingest/embe
 import { cachedEmbedderLookup, type CachedEmbedderLookup } from './query-embedder.js';
 import { searchRequestSchema, type SearchType } from './search.schema.js';
 import { search, type SearchPrincipal } from './search.service.js';
-import { seedCollection, type FixtureDocument } from './search-fixtures.test.js';
+import { seedCollection, type FixtureDocument } from '../../test/support/search-fixtures.js';
 
 /**
  * Ranking with the REAL default model (Universal Sentence Encoder Lite, 512-d) on a small corpus of

@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors/domain-errors.js';
 import { cachedEmbedderLookup } from './query-embedder.js';
 import { searchRequestSchema } from './search.schema.js';
 import { search, type SearchPrincipal } from './search.service.js';
-import { hashEmbedder, seedCollection } from './search-fixtures.test.js';
+import { hashEmbedder, seedCollection } from '../../test/support/search-fixtures.js';
 
 // The embedded backend (PGlite, the default without DATABASE_URL) runs the same statements: arrays
 // as parameters, jsonb containment, set_config of the hnsw.* knobs, the 512-d partial index.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
+import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { createEmbeddingProvider } from '../ingest/embedding/embedding.registry.js';
-import { seedCollection } from './search-fixtures.test.js';
+import { seedCollection } from '../../test/support/search-fixtures.js';
 
 // The HTTP edge: validation → 422 {detail, code, errors}, permissions → 404, the contract's answer shape.
 describe('POST /api/v2/search', () => {

@@ -12,7 +12,7 @@ import { searchRequestSchema, type SearchRequestInput } from './search.schema.js
 import { candidateDepth, DEFAULT_TUNING, search, type SearchPrincipal } from './search.service.js';
 import { defaultHybridAlpha } from './hybrid-calibration.js';
 import { DEFAULT_EMBEDDING_MODEL } from '../ingest/embedding/embedding.registry.js';
-import { hashEmbedder, seedCollection } from './search-fixtures.test.js';
+import { hashEmbedder, seedCollection } from '../../test/support/search-fixtures.js';
 
 const embedder = hashEmbedder(384);
 const otherModel = hashEmbedder(384, 'other-hash-384');

@@ -6,7 +6,7 @@ import { prose } from '../../test/fixtures/document-files.js';
 import { uniqueName } from '../../test/support/test-databases.js';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../http/test-app.test.js';
+import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { EmbeddingProviderCache } from '../indexing/embedding-provider.cache.js';
 import type { EmbeddingProvider } from '../ingest/index.js';
 import { startWorker, type RunningWorker } from '../operations/worker.js';

@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { repositoriesFor } from '../../src/db/repositories.js';
 import { inUnitOfWork } from '../../src/db/unit-of-work.js';
-import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../src/http/test-app.test.js';
+import { call, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../support/test-app.js';
 import { createEmbeddingProvider } from '../../src/ingest/embedding/embedding.registry.js';
-import { seedCollection } from '../../src/search/search-fixtures.test.js';
+import { seedCollection } from '../support/search-fixtures.js';
 import { uniqueName } from '../support/test-databases.js';
 import { WebSocket, type WsClient } from '../support/ws-client.js';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../src/http/test-app.test.js';
+import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../support/test-app.js';
 import { makeTempDir } from '../fixtures/document-files.js';
 import { tableFingerprints } from './reliability-support.js';
 

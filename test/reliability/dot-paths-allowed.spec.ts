@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesFor } from '../../src/db/repositories.js';
 import { inUnitOfWork } from '../../src/db/unit-of-work.js';
-import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../src/http/test-app.test.js';
+import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../support/test-app.js';
 import { uniqueName } from '../support/test-databases.js';
 
 /**

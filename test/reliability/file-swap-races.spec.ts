@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesFor } from '../../src/db/repositories.js';
 import { inUnitOfWork } from '../../src/db/unit-of-work.js';
-import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../src/http/test-app.test.js';
+import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../support/test-app.js';
 import { makeTempDir } from '../fixtures/document-files.js';
 import { settleWithin, startPathSwapper } from '../fixtures/path-swapper.js';
 import { uniqueName } from '../support/test-databases.js';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createCollection } from '../../src/collections/collection.service.js';
 import { authenticate } from '../../src/http/auth.hook.js';
-import { createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../src/http/test-app.test.js';
+import { createTestApp, registerAndLogin, type TestApp, type TestUser } from '../support/test-app.js';
 import { uow } from '../../src/http/unit-of-work.hook.js';
 import { uniqueName } from '../support/test-databases.js';
 

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesFor } from '../../src/db/repositories.js';
 import { inUnitOfWork } from '../../src/db/unit-of-work.js';
-import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../src/http/test-app.test.js';
+import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../support/test-app.js';
 import { startWorker, type RunningWorker } from '../../src/operations/worker.js';
 import { prose } from '../fixtures/document-files.js';
 import { enqueue, silentLogger, waitForOperation } from '../fixtures/operation-helpers.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../src/http/test-app.test.js';
+import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../support/test-app.js';
 import { prose } from '../fixtures/document-files.js';
 import { waitForOperation } from '../fixtures/operation-helpers.js';
 import { spawnWorker, type WorkerProcess } from './reliability-support.js';

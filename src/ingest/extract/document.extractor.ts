@@ -16,6 +16,7 @@ import { extractEpub } from './formats/epub.extractor.js';
 import { extractEml, extractMbox } from './formats/mail.extractor.js';
 import { extractOdt } from './formats/odt.extractor.js';
 import { extractPptx } from './formats/pptx.extractor.js';
+import { extractRtf } from './formats/rtf.extractor.js';
 import { extractCsv, extractOds, extractXlsx } from './formats/spreadsheet.extractor.js';
 import { firstMarkdownHeading, htmlToText } from './html.extractor.js';
 import { extractPdfPages, joinPages, type PageSpan } from './pdf.extractor.js';
@@ -91,6 +92,8 @@ async function extractFromBytes(filePath: string, bytes: Buffer, mimeType: strin
       return extractCsv(bytes, filePath, path.extname(filePath).toLowerCase() === '.tsv' ? '\t' : ',');
     case 'odt':
       return extractOdt(bytes, filePath);
+    case 'rtf':
+      return extractRtf(bytes, filePath);
     case 'epub':
       return extractEpub(bytes, filePath);
     case 'eml':

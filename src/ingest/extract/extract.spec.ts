@@ -30,7 +30,8 @@ beforeAll(() => {
   fs.writeFileSync(file('junk.bin'), junk);
   const junkNoNul = Buffer.from(junk.map((b) => (b === 0 ? 1 : b)));
   fs.writeFileSync(file('junk-no-nul.dat'), junkNoNul);
-  fs.writeFileSync(file('latin1.txt'), Buffer.from("Un café très crème, s'il vous plaît.", 'latin1'));
+  // 0x93/0x94 are Windows-1252's curly quotes (C1 controls in Latin-1).
+  fs.writeFileSync(file('latin1.txt'), Buffer.concat([Buffer.from("Un café très crème, s'il vous plaît. ", 'latin1'), Buffer.from([0x93, 0x4f, 0x4b, 0x94])]));
   fs.writeFileSync(file('empty.txt'), '');
   fs.writeFileSync(file('big.txt'), 'x'.repeat(11));
   fs.writeFileSync(file('secret.txt'), 'top secret');
@@ -101,7 +102,7 @@ describe('extractText', () => {
 
   it('decodes non-UTF-8 legacy text as Windows-1252', async () => {
     const result = await extractText(file('latin1.txt'), { maxBytes: MB, documentRoots: [dir] });
-    expect(result.text).toBe("Un café très crème, s'il vous plaît.");
+    expect(result.text).toBe("Un café très crème, s'il vous plaît. “OK”");
   });
 
   it('treats code and extension-less files as plain text', async () => {

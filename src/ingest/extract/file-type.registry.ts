@@ -11,6 +11,7 @@ export type ExtractorKind =
   | 'ods'
   | 'csv'
   | 'odt'
+  | 'rtf'
   | 'epub'
   | 'eml'
   | 'mbox'
@@ -46,6 +47,7 @@ const FILE_TYPES: Record<string, FileType> = {
   '.xlsx': { mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', kind: 'xlsx' },
   '.ods': { mimeType: 'application/vnd.oasis.opendocument.spreadsheet', kind: 'ods' },
   '.odt': { mimeType: 'application/vnd.oasis.opendocument.text', kind: 'odt' },
+  '.rtf': { mimeType: 'application/rtf', kind: 'rtf' },
   '.epub': { mimeType: 'application/epub+zip', kind: 'epub' },
   '.eml': { mimeType: 'message/rfc822', kind: 'eml' },
   '.mbox': { mimeType: 'application/mbox', kind: 'mbox' },

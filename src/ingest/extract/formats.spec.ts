@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEml, buildEpub, buildMbox, buildOds, buildOdt, buildPptx, buildXlsx } from '../../../test/fixtures/format-files.js';
+import { buildEml, buildEpub, buildMbox, buildOds, buildOdt, buildPptx, buildRtf, buildXlsx } from '../../../test/fixtures/format-files.js';
 import { chunkText } from '../chunking/text.chunker.js';
 import { extractText } from './document.extractor.js';
 import { ExtractionError } from './extraction.error.js';
@@ -73,12 +73,14 @@ beforeAll(async () => {
       { from: 'c@example.test', to: 'b@example.test', subject: 'Second', date: 'Fri, 05 Jan 2024 10:00:00 +0000', body: 'Telescope delivery confirmed.' },
     ]),
   );
+  write('letter.rtf', buildRtf({ title: 'A Letter', author: 'Rtf Author', paragraphs: ['Dear keeper,', 'The fog horn needs oil before Sunday.'] }));
   write('script.py', 'def greet():\n    return "hello"\n');
   // Corrupt ones: right extension, wrong content.
   write('broken.pptx', 'PK\u0003\u0004 not a zip');
   write('broken.xlsx', Buffer.from('this is not an xlsx file at all'));
   write('broken.ods', await buildOdt('x', 'y', ['only text']).then((b) => b.subarray(0, b.length / 2)));
   write('broken.odt', 'plain text pretending');
+  write('broken.rtf', buildRtf({ paragraphs: ['cut short'] }).subarray(0, 120));
   write('broken.epub', await buildPptx([{ title: 'not a book', lines: [] }]));
   write('broken.csv', 'a,b\n"unclosed,quote\n');
   write('broken.eml', 'just some words without any header\n');
@@ -129,6 +131,12 @@ describe('office, e-book, mail and code formats', () => {
     expect(result.text).toBe('# Introduction\n\nGlaciers  move slowly.\n\n## Method\n\nWe measured ice cores.');
   });
 
+  it('rtf: paragraphs without the font/colour tables or generator, title and author from \\info', async () => {
+    const result = await extract('letter.rtf');
+    expect(result).toMatchObject({ title: 'A Letter', format: 'plain', mimeType: 'application/rtf', metadata: { author: 'Rtf Author' } });
+    expect(result.text).toBe('Dear keeper,\n\nThe fog horn needs oil before Sunday.');
+  });
+
   it('epub: chapters in spine order as numbered sections, OPF metadata', async () => {
     const result = await extract('book.epub');
     expect(result).toMatchObject({ title: 'The Book', pageUnit: 'chapter', metadata: { author: 'Epub Author', language: 'en', chapter_count: 2 } });
@@ -173,6 +181,7 @@ describe('office, e-book, mail and code formats', () => {
       'broken.xlsx': /corrupt XLSX/,
       'broken.ods': /corrupt ODS/,
       'broken.odt': /corrupt ODT/,
+      'broken.rtf': /corrupt RTF: \d group\(s\) not closed/,
       'broken.epub': /corrupt EPUB/,
       'broken.csv': /corrupt CSV/,
       'broken.eml': /corrupt EML: no From, Date, Subject/,

@@ -27,7 +27,7 @@ export function decodeText(bytes: Uint8Array, filePath?: string): string {
   if (invalid === 0 || invalid / utf8.length <= MAX_INVALID_UTF8_RATIO) return utf8;
 
   // Not UTF-8: legacy single-byte text (Windows-1252 is a superset of Latin-1 for printable bytes).
-  const legacy = new TextDecoder('windows-1252').decode(bytes);
+  const legacy = decodeWindows1252(bytes);
   const controlRatio = countControlChars(legacy) / legacy.length;
   if (controlRatio <= MAX_CONTROL_RATIO) return legacy;
   const pct = ((100 * invalid) / utf8.length).toFixed(1);
@@ -36,6 +36,22 @@ export function decodeText(bytes: Uint8Array, filePath?: string): string {
     `binary content: ${pct}% invalid UTF-8 sequences and ${(100 * controlRatio).toFixed(1)}% control characters; not a text file`,
     filePath,
   );
+}
+
+/** Windows-1252's letters at 0x80–0x9F (curly quotes, dashes, €, Œ…); undefined slots stay C1 controls as in the WHATWG table. */
+const CP1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+/**
+ * Windows-1252 by hand: Node 20's `TextDecoder('windows-1252')` decodes it as Latin-1, so 0x93
+ * (a left double quote in every Word document) came out as the control character U+0093.
+ */
+export function decodeWindows1252(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    const slice = bytes.subarray(i, i + 8192);
+    out += String.fromCharCode(...slice.map((b) => b)).replace(/[\x80-\x9f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
+  }
+  return out;
 }
 
 function countChar(s: string, ch: string): number {

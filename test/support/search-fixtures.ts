@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Database } from '../db/database.js';
-import { repositoriesFor } from '../db/repositories.js';
-import { inUnitOfWork } from '../db/unit-of-work.js';
-import type { QueryEmbedder } from './query-embedder.js';
+import type { Database } from '../../src/db/database.js';
+import { repositoriesFor } from '../../src/db/repositories.js';
+import { inUnitOfWork } from '../../src/db/unit-of-work.js';
+import type { QueryEmbedder } from '../../src/search/query-embedder.js';
 
 /**
- * Fixture helpers shared by the search specs and `npm run eval:search` (a `.test.ts` file: excluded
- * from the build, not a spec itself): write a collection with documents, chunks and embeddings
+ * Fixture helpers shared by the search specs and `npm run eval:search` (in test/support: never built,
+ * and no test pattern matches the name): write a collection with documents, chunks and embeddings
  * through the repositories, exactly as indexing stores them (generation = the active generation).
  */
 

@@ -1,19 +1,19 @@
 /**
- * Test helpers for the HTTP specs (a `.test.ts` file: excluded from the build, not a spec itself).
+ * Test helpers for the HTTP specs (in test/support: never built, and no test pattern matches the name).
  * One app per spec file over a database cloned from the migrated template.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { createServerTestDatabase, uniqueName, type TestDatabase } from '../../test/support/test-databases.js';
-import { InProcessOperationEventBus } from '../operations/operation-events.js';
-import { createLogger } from '../shared/logger.js';
-import { hashPassword } from '../auth/password.hasher.js';
-import { repositoriesFor } from '../db/repositories.js';
-import { inUnitOfWork } from '../db/unit-of-work.js';
-import { createUser } from '../users/user.service.js';
-import { buildApp } from './app.js';
+import { createServerTestDatabase, uniqueName, type TestDatabase } from './test-databases.js';
+import { InProcessOperationEventBus } from '../../src/operations/operation-events.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { hashPassword } from '../../src/auth/password.hasher.js';
+import { repositoriesFor } from '../../src/db/repositories.js';
+import { inUnitOfWork } from '../../src/db/unit-of-work.js';
+import { createUser } from '../../src/users/user.service.js';
+import { buildApp } from '../../src/http/app.js';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
