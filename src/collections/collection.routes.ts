@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { OPERATION_STATUSES, OPERATION_TYPES, type OperationStatus, type OperationType } from '../db/schema.js';
 import { idParams, csvEnum, pageQuery } from '../http/request-schemas.js';
 import { uow, type AuthenticatedScope } from '../http/unit-of-work.hook.js';
-import { globListSchema } from '../operations/job.registry.js';
+import { globListSchema } from '../indexing/job-payloads.js';
 import { toOperationJson } from '../operations/operation.mapper.js';
 import { COLLECTION_SORT_FIELDS } from './collection.repository.js';
 import { toCollectionJson, toSourceJson } from './collection.mapper.js';

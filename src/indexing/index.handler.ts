@@ -6,8 +6,11 @@ import { repositoriesFor, type Repositories } from '../db/repositories.js';
 import type { CollectionRow, CollectionSourceRow } from '../db/schema.js';
 import type { DocumentFingerprint } from '../documents/document.repository.js';
 import type { EmbeddingProvider } from '../ingest/index.js';
-import { PermanentJobError, type JobContext } from '../operations/job.context.js';
-import { parseStoredScanConfig, type IndexOperationConfig, type JobHandler, type SourceScanConfig } from '../operations/job.registry.js';
+import { PermanentJobError } from '../jobs/job-errors.js';
+import type { JobContext } from '../jobs/job.context.js';
+import type { JobHandler } from '../jobs/job.registry.js';
+import type { EmbeddingProviderCache } from './embedding-provider.cache.js';
+import { parseStoredScanConfig, type IndexOperationConfig, type SourceScanConfig } from './job-payloads.js';
 import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBatches } from './batching.js';
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { chunkRowsFor, documentMetadata, prepareDocuments } from './document.processor.js';
@@ -34,11 +37,11 @@ interface PlannedFile extends ScannedFile {
  * known to be bad), process new and changed files in batches, then remove documents whose files
  * vanished. Safe to run again after a crash: everything committed is skipped by content hash.
  */
-export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
+export const createIndexHandler = ({ embedders }: { embedders: EmbeddingProviderCache }): JobHandler<IndexOperationConfig> => ({
   async run(ctx) {
     const started = performance.now();
     const { collection, source, scan } = await beginIndexing(ctx);
-    const embedder = ctx.embedders.get(collection.embedding_model);
+    const embedder = embedders.get(collection.embedding_model);
     await prepareEmbeddingColumn(ctx, collection, embedder);
     const documentRoots = await collectionOwnerDocumentRoots(ctx, collection.id);
     const outcome = await indexSource(ctx, { collection, source, scan, embedder, documentRoots, metadataKey: 'scan' });
@@ -57,7 +60,7 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
   async onCancelled(ctx) {
     await inUnitOfWork(ctx.database, (tx) => settleCollection(repositoriesFor(tx), ctx.operation.collection_id, 'last operation was cancelled'));
   },
-};
+});
 
 /** What one source's run did: the operation's `metadata.result` (per source for a sync). */
 export interface SourceSyncCounts {

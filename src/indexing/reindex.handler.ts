@@ -2,8 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import { PermanentJobError, type JobContext } from '../operations/job.context.js';
-import type { JobHandler, ReindexOperationConfig } from '../operations/job.registry.js';
+import { PermanentJobError } from '../jobs/job-errors.js';
+import type { JobContext } from '../jobs/job.context.js';
+import type { JobHandler } from '../jobs/job.registry.js';
+import type { EmbeddingProviderCache } from './embedding-provider.cache.js';
+import type { ReindexOperationConfig } from './job-payloads.js';
 import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, intoBatches } from './batching.js';
 import { collectionOwnerDocumentRoots } from './owner-document-roots.js';
 import { markCollectionProcessing, settleCollection, truncateMessage } from './collection-state.js';
@@ -33,12 +36,12 @@ type ReindexTarget = z.infer<typeof reindexTargetSchema>;
  * settles document statuses; the old generation is then deleted in batches. Search answers from
  * exactly one complete generation at every moment.
  */
-export const reindexHandler: JobHandler<'reindex'> = {
+export const createReindexHandler = ({ embedders }: { embedders: EmbeddingProviderCache }): JobHandler<ReindexOperationConfig> => ({
   async run(ctx) {
     const started = performance.now();
-    const target = await resolveTarget(ctx);
+    const target = await resolveTarget(ctx, embedders);
     if (!target.switched) {
-      await buildGeneration(ctx, target);
+      await buildGeneration(ctx, target, embedders);
       await switchGeneration(ctx, target);
     }
     // The old generation: invisible to search since the switch; freed in short transactions.
@@ -62,12 +65,12 @@ export const reindexHandler: JobHandler<'reindex'> = {
   async onCancelled(ctx) {
     await abandonGeneration(ctx, 'Reindex cancelled; search still uses the previous index', false);
   },
-};
+});
 
-async function resolveTarget(ctx: Ctx): Promise<ReindexTarget> {
+async function resolveTarget(ctx: Ctx, embedders: EmbeddingProviderCache): Promise<ReindexTarget> {
   const stored = reindexTargetSchema.safeParse(ctx.operation.metadata['reindex']);
   if (stored.success) {
-    ctx.embedders.get(stored.data.embedding_model);
+    embedders.get(stored.data.embedding_model);
     return stored.data;
   }
   const collection = await inUnitOfWork(ctx.database, (tx) => repositoriesFor(tx).collections.getById(ctx.operation.collection_id), { readOnly: true });
@@ -77,7 +80,7 @@ async function resolveTarget(ctx: Ctx): Promise<ReindexTarget> {
     throw new PermanentJobError(`chunk_overlap (${chunkOverlap}) must be smaller than chunk_size (${chunkSize})`);
   }
   const model = ctx.config.embedding_model ?? collection.embedding_model;
-  const embedder = ctx.embedders.get(model);
+  const embedder = embedders.get(model);
   const target: ReindexTarget = {
     generation: collection.active_generation + 1,
     previous_generation: collection.active_generation,
@@ -102,7 +105,7 @@ async function resolveTarget(ctx: Ctx): Promise<ReindexTarget> {
   return target;
 }
 
-async function buildGeneration(ctx: Ctx, target: ReindexTarget): Promise<void> {
+async function buildGeneration(ctx: Ctx, target: ReindexTarget, embedders: EmbeddingProviderCache): Promise<void> {
   const collectionId = ctx.operation.collection_id;
   const { candidates, done } = await inUnitOfWork(
     ctx.database,
@@ -119,7 +122,7 @@ async function buildGeneration(ctx: Ctx, target: ReindexTarget): Promise<void> {
   ctx.progress.processed_files = candidates.length - remaining.length;
   ctx.progress.failed_files = candidates.filter(failedHere).length;
 
-  const embedder = ctx.embedders.get(target.embedding_model);
+  const embedder = embedders.get(target.embedding_model);
   const documentRoots = await collectionOwnerDocumentRoots(ctx, collectionId);
   const limits = batchLimitsFromEnv();
   // File sizes are not re-read here; the stored size is a good enough weight for batching.

@@ -2,7 +2,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import type { JobHandler } from '../operations/job.registry.js';
+import type { JobHandler } from '../jobs/job.registry.js';
+import type { RemoveSourceOperationConfig } from './job-payloads.js';
 import { DELETE_BATCH_DOCUMENTS } from './batching.js';
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { IndexingRepository } from './indexing.repository.js';
@@ -12,7 +13,7 @@ import { IndexingRepository } from './indexing.repository.js';
  * batches of 500 documents per transaction, then the source row. Searches stop returning the
  * source's documents batch by batch; counters are recomputed at the end.
  */
-export const removeSourceHandler: JobHandler<'remove_source'> = {
+export const removeSourceHandler: JobHandler<RemoveSourceOperationConfig> = {
   async run(ctx) {
     const started = performance.now();
     const collectionId = ctx.operation.collection_id;
