@@ -3,7 +3,7 @@ import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import type { JobHandler } from '../jobs/job.registry.js';
 import type { OperationConfigOf } from './job-payloads.js';
-import { DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS } from './batching.js';
+import { deleteInBatches, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS } from './batching.js';
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { IndexingRepository } from './indexing.repository.js';
 
@@ -22,21 +22,19 @@ export const deleteHandler: JobHandler<OperationConfigOf<'delete'>> = {
       await markCollectionProcessing(repos, collectionId);
       ctx.progress.total_files = await new IndexingRepository(tx).countDocuments(collectionId);
     });
-    for (;;) {
+    await deleteInBatches(DELETE_BATCH_CHUNKS, async () => {
       await ctx.checkpoint();
-      const deleted = await ctx.commitBatch((tx) => new IndexingRepository(tx).deleteChunksBatch(collectionId, {}, DELETE_BATCH_CHUNKS));
-      if (deleted < DELETE_BATCH_CHUNKS) break;
-    }
-    for (;;) {
+      return ctx.commitBatch((tx) => new IndexingRepository(tx).deleteChunksBatch(collectionId, {}, DELETE_BATCH_CHUNKS));
+    });
+    await deleteInBatches(DELETE_BATCH_DOCUMENTS, async () => {
       await ctx.checkpoint();
-      const deleted = await ctx.commitBatch(async (tx, repos) => {
+      return ctx.commitBatch(async (tx, repos) => {
         const ids = await new IndexingRepository(tx).documentIdsBatch(collectionId, DELETE_BATCH_DOCUMENTS);
         await repos.documents.deleteMany(ids);
         ctx.progress.processed_files += ids.length;
         return ids.length;
       });
-      if (deleted < DELETE_BATCH_DOCUMENTS) break;
-    }
+    });
     ctx.addMetric('total_ms', performance.now() - started);
     await ctx.complete(
       async (_tx, repos) => {

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { sql } from 'kysely';
-import { inUnitOfWork, type Tx } from '../db/unit-of-work.js';
-import { repositoriesFor, type Repositories } from '../db/repositories.js';
+import { inUnitOfWork } from '../db/unit-of-work.js';
+import { repositoriesFor } from '../db/repositories.js';
 import type { CollectionRow, CollectionSourceRow } from '../db/schema.js';
 import type { DocumentFingerprint } from '../documents/document.repository.js';
 import type { EmbeddingProvider } from '../ingest/index.js';
@@ -11,7 +10,7 @@ import type { JobContext } from '../jobs/job.context.js';
 import type { JobHandler } from '../jobs/job.registry.js';
 import type { EmbeddingProviderCache } from './embedding-provider.cache.js';
 import { parseStoredScanConfig, type IndexOperationConfig, type SourceScanConfig } from './job-payloads.js';
-import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBatches } from './batching.js';
+import { batchLimitsFromEnv, deleteInBatches, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBatches } from './batching.js';
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { chunkRowsFor, documentMetadata, prepareDocuments } from './document.processor.js';
 import { jobOcrEngine } from './job-ocr.js';
@@ -282,12 +281,11 @@ async function beginIndexing(ctx: Ctx): Promise<{ collection: CollectionRow; sou
     return { collection, source, scan: parseStoredScanConfig(source.source_path, source.config) };
   });
   // Leftovers of an abandoned reindex are invisible to search but take space; drop them in batches.
-  for (;;) {
-    const deleted = await ctx.commitBatch((tx) =>
+  await deleteInBatches(DELETE_BATCH_CHUNKS, () =>
+    ctx.commitBatch((tx) =>
       new IndexingRepository(tx).deleteChunksBatch(result.collection.id, { exceptGeneration: result.collection.active_generation }, DELETE_BATCH_CHUNKS),
-    );
-    if (deleted < DELETE_BATCH_CHUNKS) break;
-  }
+    ),
+  );
   return result;
 }
 
@@ -303,29 +301,13 @@ export async function prepareEmbeddingColumn(ctx: JobContext<unknown>, collectio
         `${embedder.dimension}-d ones; run a reindex to change models`,
     );
   }
-  await ctx.commitBatch(async (tx, repos) => {
+  await ctx.commitBatch(async (_tx, repos) => {
     if (collection.embedding_dimension === null) {
       await repos.collections.update(collection.id, { embedding_dimension: embedder.dimension });
       collection.embedding_dimension = embedder.dimension;
     }
-    await ensureVectorIndexOnce(tx, repos, embedder.dimension);
+    await repos.chunks.ensureVectorIndex(embedder.dimension);
   });
-}
-
-/**
- * `CREATE INDEX IF NOT EXISTS` is not safe against itself: two workers starting on a new dimension
- * at once fail with a duplicate pg_class entry. A transaction-scoped advisory lock serialises the
- * creators, and the existence check first avoids taking the table's SHARE lock when the index is there.
- */
-export async function ensureVectorIndexOnce(tx: Tx, repos: Repositories, dimension: number): Promise<void> {
-  const exists = async () => {
-    const { rows } = await sql<{ oid: string | null }>`SELECT to_regclass(${`chunk_embeddings_hnsw_${dimension}`})::text AS oid`.execute(tx);
-    return rows[0]?.oid !== null && rows[0]?.oid !== undefined;
-  };
-  if (await exists()) return;
-  await sql`SELECT pg_advisory_xact_lock(hashtext('semantik.ensure_vector_index'))`.execute(tx);
-  if (await exists()) return;
-  await repos.chunks.ensureVectorIndex(dimension);
 }
 
 /**

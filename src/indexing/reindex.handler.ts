@@ -7,12 +7,11 @@ import type { JobContext } from '../jobs/job.context.js';
 import type { JobHandler } from '../jobs/job.registry.js';
 import type { EmbeddingProviderCache } from './embedding-provider.cache.js';
 import type { ReindexOperationConfig } from './job-payloads.js';
-import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, intoBatches } from './batching.js';
+import { batchLimitsFromEnv, deleteInBatches, DELETE_BATCH_CHUNKS, intoBatches } from './batching.js';
 import { collectionOwnerDocumentRoots } from './owner-document-roots.js';
 import { markCollectionProcessing, settleCollection, truncateMessage } from './collection-state.js';
 import { chunkRowsFor, prepareDocuments } from './document.processor.js';
 import { jobOcrEngine } from './job-ocr.js';
-import { ensureVectorIndexOnce } from './index.handler.js';
 import { IndexingRepository, type ReindexCandidate } from './indexing.repository.js';
 
 type Ctx = JobContext<ReindexOperationConfig>;
@@ -45,13 +44,12 @@ export const createReindexHandler = ({ embedders }: { embedders: EmbeddingProvid
       await switchGeneration(ctx, target);
     }
     // The old generation: invisible to search since the switch; freed in short transactions.
-    for (;;) {
+    await deleteInBatches(DELETE_BATCH_CHUNKS, async () => {
       await ctx.checkpoint();
-      const deleted = await ctx.commitBatch((tx) =>
+      return ctx.commitBatch((tx) =>
         new IndexingRepository(tx).deleteChunksBatch(ctx.operation.collection_id, { exceptGeneration: target.generation }, DELETE_BATCH_CHUNKS),
       );
-      if (deleted < DELETE_BATCH_CHUNKS) break;
-    }
+    });
     ctx.addMetric('total_ms', performance.now() - started);
     await ctx.complete(async (_tx, repos) => {
       await settleCollection(repos, ctx.operation.collection_id);
@@ -91,14 +89,11 @@ async function resolveTarget(ctx: Ctx, embedders: EmbeddingProviderCache): Promi
     switched: false,
   };
   // Chunks already at the target generation belong to an earlier, abandoned reindex: start clean.
-  for (;;) {
-    const deleted = await ctx.commitBatch((tx) =>
-      new IndexingRepository(tx).deleteChunksBatch(collection.id, { minGeneration: target.generation }, DELETE_BATCH_CHUNKS),
-    );
-    if (deleted < DELETE_BATCH_CHUNKS) break;
-  }
+  await deleteInBatches(DELETE_BATCH_CHUNKS, () =>
+    ctx.commitBatch((tx) => new IndexingRepository(tx).deleteChunksBatch(collection.id, { minGeneration: target.generation }, DELETE_BATCH_CHUNKS)),
+  );
   await ctx.commitBatch(async (tx, repos) => {
-    await ensureVectorIndexOnce(tx, repos, target.embedding_dimension);
+    await repos.chunks.ensureVectorIndex(target.embedding_dimension);
     await markCollectionProcessing(repos, collection.id);
     await ctx.saveMetadata(tx, { reindex: target });
   });
@@ -202,12 +197,10 @@ async function abandonGeneration(ctx: Ctx, message: string, degrade: boolean): P
   const stored = reindexTargetSchema.safeParse(ctx.operation.metadata['reindex']);
   const collectionId = ctx.operation.collection_id;
   if (stored.success && !stored.data.switched) {
-    for (;;) {
-      const deleted = await inUnitOfWork(ctx.database, (tx) =>
-        new IndexingRepository(tx).deleteChunksBatch(collectionId, { generation: stored.data.generation }, DELETE_BATCH_CHUNKS),
-      );
-      if (deleted < DELETE_BATCH_CHUNKS) break;
-    }
+    // Not ctx.commitBatch: the operation already ended (failed or cancelled), this worker holds it no more.
+    await deleteInBatches(DELETE_BATCH_CHUNKS, () =>
+      inUnitOfWork(ctx.database, (tx) => new IndexingRepository(tx).deleteChunksBatch(collectionId, { generation: stored.data.generation }, DELETE_BATCH_CHUNKS)),
+    );
   }
   await inUnitOfWork(ctx.database, async (tx) => {
     const repos = repositoriesFor(tx);
