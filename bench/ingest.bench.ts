@@ -25,8 +25,8 @@ import { batchLimitsFromEnv } from '../src/indexing/batching.js';
 import { EmbeddingProviderCache } from '../src/indexing/embedding-provider.cache.js';
 import { DEFAULT_EMBEDDING_MODEL } from '../src/ingest/index.js';
 import { InProcessOperationEventBus } from '../src/operations/operation-events.js';
-import { createOperation } from '../src/operations/operation.service.js';
-import { startWorker, type RunningWorker } from '../src/operations/worker.js';
+import { enqueueOperation } from '../src/operations/operation.service.js';
+import { startWorker, type RunningWorker } from '../src/worker/worker.js';
 import { createLogger } from '../src/shared/logger.js';
 import { buildScannedPdf, renderTextPng } from '../test/fixtures/scanned-files.js';
 import { createBenchDatabase, fmt, machineLine, writeReport } from './bench-support.js';
@@ -129,7 +129,7 @@ interface FollowUps {
 /** Enqueues one operation and waits for it; wall time from enqueue to completed. */
 async function timed(database: Awaited<ReturnType<typeof createBenchDatabase>>['database'], collectionId: string, userId: number, type: 'sync' | 'reindex') {
   const started = performance.now();
-  const op = await inUnitOfWork(database, (tx) => createOperation(tx, repositoriesFor(tx), { collectionId, userId, type, config: {} }));
+  const op = await inUnitOfWork(database, (tx) => enqueueOperation(tx, repositoriesFor(tx), { collectionId, userId, type, config: {} }));
   for (;;) {
     const row = await database.db.selectFrom('operations').selectAll().where('id', '=', op.id).executeTakeFirstOrThrow();
     if (row.status === 'failed' || row.status === 'cancelled') throw new Error(`${type} ${row.status}: ${row.error_message}`);
@@ -198,7 +198,7 @@ async function run(model: string, workers: number, folders: string[], root: stri
     const operations = await inUnitOfWork(database, (tx) =>
       Promise.all(
         folders.map((folder, i) =>
-          createOperation(tx, repositoriesFor(tx), { collectionId: collections[i]!.id, userId: user.id, type: 'index', config: { source_path: folder } }),
+          enqueueOperation(tx, repositoriesFor(tx), { collectionId: collections[i]!.id, userId: user.id, type: 'index', config: { source_path: folder } }),
         ),
       ),
     );

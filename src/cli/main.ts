@@ -3,7 +3,7 @@ import { registerDbCommands } from '../db/db.commands.js';
 import { registerMigrateSqliteCommands } from '../migrate-sqlite/migrate-sqlite.commands.js';
 import { registerServeCommands } from '../http/serve.commands.js';
 import { registerUserCommands } from '../users/user.commands.js';
-import { registerWorkerCommands } from '../operations/worker.commands.js';
+import { registerWorkerCommands } from '../worker/worker.commands.js';
 import { registerBackupCommands } from '../backup/backup.commands.js';
 import { registerMcpCommands } from '../mcp/mcp.commands.js';
 import { registerSyncCommands } from '../sync/sync.commands.js';

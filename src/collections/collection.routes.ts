@@ -5,7 +5,7 @@ import { OPERATION_STATUSES, OPERATION_TYPES, type OperationStatus, type Operati
 import { idParams, csvEnum, pageQuery } from '../http/request-schemas.js';
 import { noContent } from '../http/response-schemas.js';
 import { uow, type AuthenticatedScope } from '../http/unit-of-work.hook.js';
-import { globListSchema } from '../operations/job.registry.js';
+import { globListSchema } from '../indexing/job-payloads.js';
 import { toOperationJson } from '../operations/operation.mapper.js';
 import { operationResponse } from '../operations/operation.response-schema.js';
 import { COLLECTION_SORT_FIELDS } from './collection.repository.js';

@@ -8,7 +8,7 @@ import { AlreadyExistsError, NotFoundError, ValidationError } from '../errors/do
 import type { Principal } from '../access/principal.js';
 import { requireKeyMayCreateCollections } from '../api-keys/api-key.scope.js';
 import { listAvailableEmbeddingModels } from '../ingest/index.js';
-import { cancelOperation, createOperation } from '../operations/operation.service.js';
+import { cancelOperation, enqueueOperation } from '../operations/operation.service.js';
 import { enqueueSync } from '../sync/source-sync.service.js';
 import { requireCollectionAccess } from '../access/collection-access.js';
 import { requireFolderNotPrivateToOthers } from './collection.access.js';
@@ -28,7 +28,8 @@ export interface CollectionContext {
   tx: Tx;
   repos: Repositories;
   principal: Principal;
-  config: AppConfig;
+  /** Only the default model is read here (the CLI's `semantik reindex` passes just that). */
+  config: Pick<AppConfig, 'defaultEmbeddingModel'>;
   meta: RequestMeta;
 }
 
@@ -197,7 +198,7 @@ export async function deleteCollection(ctx: CollectionContext, id: string): Prom
     return { deleted: true };
   }
   const cancelled = active ? await cancelOperation(ctx.repos, active.id) : undefined;
-  const operation = await createOperation(ctx.tx, ctx.repos, {
+  const operation = await enqueueOperation(ctx.tx, ctx.repos, {
     collectionId: id,
     userId: ctx.principal.user.id,
     type: 'delete',
@@ -242,7 +243,7 @@ export async function addSource(ctx: CollectionContext, collectionId: string, in
   }
   const isFirst = documents.total === 0 && existingSources.every((s) => s.id === source.id);
   const type: OperationType = isFirst ? 'index' : 'append';
-  const operation = await createOperation(ctx.tx, ctx.repos, {
+  const operation = await enqueueOperation(ctx.tx, ctx.repos, {
     collectionId,
     userId: ctx.principal.user.id,
     type,
@@ -277,7 +278,7 @@ export async function removeSource(ctx: CollectionContext, collectionId: string,
     source ??= await ctx.repos.sources.findByPath(collectionId, candidate);
   }
   if (!source) throw new NotFoundError(`Collection ${collectionId} has no source ${sourcePaths[0]}`);
-  const operation = await createOperation(ctx.tx, ctx.repos, {
+  const operation = await enqueueOperation(ctx.tx, ctx.repos, {
     collectionId,
     userId: ctx.principal.user.id,
     type: 'remove_source',
@@ -289,7 +290,7 @@ export async function removeSource(ctx: CollectionContext, collectionId: string,
 
 /**
  * Enqueues a `sync` of one source (by stored or typed path) or of every source. 409 while another
- * operation runs (createOperation), like the other writes.
+ * operation runs (enqueueOperation), like the other writes.
  */
 export async function syncCollection(ctx: CollectionContext, collectionId: string, sourcePaths?: readonly string[]): Promise<OperationRow> {
   await requireCollectionAccess(ctx.repos, ctx.principal, collectionId, 'write');
@@ -322,7 +323,7 @@ export async function reindexCollection(ctx: CollectionContext, collectionId: st
   checkChunking(settings.chunk_size, settings.chunk_overlap);
   const dimension = choice.dimension;
   if (dimension !== PREBUILT_INDEX_DIMENSION) await ctx.repos.chunks.ensureVectorIndex(dimension);
-  const operation = await createOperation(ctx.tx, ctx.repos, { collectionId, userId: ctx.principal.user.id, type: 'reindex', config: settings });
+  const operation = await enqueueOperation(ctx.tx, ctx.repos, { collectionId, userId: ctx.principal.user.id, type: 'reindex', config: settings });
   await audit(ctx, collectionId, 'reindex_requested', settings, operation.id);
   return operation;
 }

@@ -5,7 +5,7 @@ import { uniqueName } from '../../test/support/test-databases.js';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { enqueue, silentLogger, waitForOperation } from '../../test/fixtures/operation-helpers.js';
-import { startWorker } from '../operations/worker.js';
+import { startWorker } from '../worker/worker.js';
 import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 
 /**

@@ -6,7 +6,7 @@ import { DomainError } from '../errors/domain-errors.js';
 import { authenticate } from '../http/auth.hook.js';
 import { sendError } from '../http/error.mapper.js';
 import { authenticateSocket, type SocketAuthQuery } from '../http/socket-auth.js';
-import { globListSchema } from '../operations/job.registry.js';
+import { globListSchema } from '../indexing/job-payloads.js';
 import { requireDocumentRoots } from '../users/user-document-roots.js';
 import { DirectoryScanHub, isFinalScanMessage } from './directory-scan.hub.js';
 import { directoryScanPreviewResponse } from './directory-scan.response-schema.js';

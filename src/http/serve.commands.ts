@@ -7,7 +7,7 @@ import type { Database } from '../db/database.js';
 import { migrateToLatest, migrationStatus } from '../db/migrator.js';
 import type { OperationEventBus } from '../operations/operation-events.js';
 import { createOperationEventBus } from '../operations/pg-notify-event-bus.js';
-import { startWorker as startBackgroundWorker } from '../operations/worker.js';
+import { startWorker as startBackgroundWorker } from '../worker/worker.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { buildApp } from './app.js';
 

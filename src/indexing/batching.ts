@@ -45,3 +45,16 @@ export function intoBatches<T>(items: readonly T[], sizeOf: (item: T) => number,
 /** Rows deleted per transaction by clean-up loops (delete, remove_source, old generations). */
 export const DELETE_BATCH_CHUNKS = 5_000;
 export const DELETE_BATCH_DOCUMENTS = 500;
+
+/**
+ * The delete loop of every handler: `deleteBatch` removes at most `batchSize` rows in its own short
+ * transaction and returns how many it removed; a short batch means nothing is left. Returns the total.
+ */
+export async function deleteInBatches(batchSize: number, deleteBatch: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await deleteBatch();
+    total += deleted;
+    if (deleted < batchSize) return total;
+  }
+}

@@ -1,11 +1,12 @@
 import type { Repositories } from '../db/repositories.js';
 import type { CollectionRow } from '../db/schema.js';
+import { truncateText } from '../shared/truncate.js';
 
 /** status_message is shown in the UI; long parser errors are cut to keep the row readable. */
 const MAX_STATUS_MESSAGE = 500;
 
 export function truncateMessage(message: string, max = MAX_STATUS_MESSAGE): string {
-  return message.length <= max ? message : `${message.slice(0, max - 1)}…`;
+  return truncateText(message, max);
 }
 
 export async function markCollectionProcessing(repos: Repositories, collectionId: string): Promise<void> {

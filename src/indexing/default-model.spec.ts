@@ -11,7 +11,7 @@ import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { createEmbeddingProvider, DEFAULT_EMBEDDING_MODEL } from '../ingest/index.js';
 import { InProcessOperationEventBus } from '../operations/operation-events.js';
-import { startWorker, type RunningWorker } from '../operations/worker.js';
+import { startWorker, type RunningWorker } from '../worker/worker.js';
 
 /** One small run with the real default model (USE-lite, 512-d): the vectors land and mean something. */
 let t: TestDatabase;

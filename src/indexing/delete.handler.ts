@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import type { JobHandler } from '../operations/job.registry.js';
-import { DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS } from './batching.js';
-import { markCollectionError, markCollectionProcessing } from './collection-state.js';
+import type { JobHandler } from '../jobs/job.registry.js';
+import type { OperationConfigOf } from './job-payloads.js';
+import { deleteInBatches, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS } from './batching.js';
+import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { IndexingRepository } from './indexing.repository.js';
 
 /**
@@ -13,7 +14,7 @@ import { IndexingRepository } from './indexing.repository.js';
  * transaction deletes the collection row; that cascades the rest, this operation's row included,
  * so operation_completed is published just before it.
  */
-export const deleteHandler: JobHandler<'delete'> = {
+export const deleteHandler: JobHandler<OperationConfigOf<'delete'>> = {
   async run(ctx) {
     const started = performance.now();
     const collectionId = ctx.operation.collection_id;
@@ -21,21 +22,19 @@ export const deleteHandler: JobHandler<'delete'> = {
       await markCollectionProcessing(repos, collectionId);
       ctx.progress.total_files = await new IndexingRepository(tx).countDocuments(collectionId);
     });
-    for (;;) {
+    await deleteInBatches(DELETE_BATCH_CHUNKS, async () => {
       await ctx.checkpoint();
-      const deleted = await ctx.commitBatch((tx) => new IndexingRepository(tx).deleteChunksBatch(collectionId, {}, DELETE_BATCH_CHUNKS));
-      if (deleted < DELETE_BATCH_CHUNKS) break;
-    }
-    for (;;) {
+      return ctx.commitBatch((tx) => new IndexingRepository(tx).deleteChunksBatch(collectionId, {}, DELETE_BATCH_CHUNKS));
+    });
+    await deleteInBatches(DELETE_BATCH_DOCUMENTS, async () => {
       await ctx.checkpoint();
-      const deleted = await ctx.commitBatch(async (tx, repos) => {
+      return ctx.commitBatch(async (tx, repos) => {
         const ids = await new IndexingRepository(tx).documentIdsBatch(collectionId, DELETE_BATCH_DOCUMENTS);
         await repos.documents.deleteMany(ids);
         ctx.progress.processed_files += ids.length;
         return ids.length;
       });
-      if (deleted < DELETE_BATCH_DOCUMENTS) break;
-    }
+    });
     ctx.addMetric('total_ms', performance.now() - started);
     await ctx.complete(
       async (_tx, repos) => {
@@ -51,6 +50,14 @@ export const deleteHandler: JobHandler<'delete'> = {
       if (await repos.collections.findById(ctx.operation.collection_id)) {
         await markCollectionError(repos, ctx.operation.collection_id, `Delete failed: ${errorMessage}`);
       }
+    });
+  },
+
+  /** A cancelled delete leaves what it had not removed yet; the collection serves that. */
+  async onCancelled(ctx) {
+    await inUnitOfWork(ctx.database, async (tx) => {
+      const repos = repositoriesFor(tx);
+      if (await repos.collections.findById(ctx.operation.collection_id)) await settleCollection(repos, ctx.operation.collection_id, 'last operation was cancelled');
     });
   },
 };

@@ -1,5 +1,5 @@
 import { createEmbeddingProvider, EmbeddingError, type EmbeddingProvider } from '../ingest/index.js';
-import { PermanentJobError } from '../operations/job.context.js';
+import { PermanentJobError } from '../jobs/job-errors.js';
 
 /**
  * One provider per model for the life of a worker: loading USE-lite (weights + WASM, one model per

@@ -5,7 +5,7 @@ import { buildEml, buildPptx, buildXlsx } from '../../test/fixtures/format-files
 import { silentLogger, waitForOperation } from '../../test/fixtures/operation-helpers.js';
 import { buildScannedPdf, buildTiff, renderTextPng } from '../../test/fixtures/scanned-files.js';
 import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
-import { startWorker, type RunningWorker } from '../operations/worker.js';
+import { startWorker, type RunningWorker } from '../worker/worker.js';
 
 /**
  * Issue 20 end to end: a folder with scans, a photo of a page, slides, a spreadsheet and a mail is

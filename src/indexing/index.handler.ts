@@ -1,14 +1,16 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { sql } from 'kysely';
-import { inUnitOfWork, type Tx } from '../db/unit-of-work.js';
-import { repositoriesFor, type Repositories } from '../db/repositories.js';
+import { inUnitOfWork } from '../db/unit-of-work.js';
+import { repositoriesFor } from '../db/repositories.js';
 import type { CollectionRow, CollectionSourceRow } from '../db/schema.js';
 import type { DocumentFingerprint } from '../documents/document.repository.js';
 import type { EmbeddingProvider } from '../ingest/index.js';
-import { PermanentJobError, type JobContext } from '../operations/job.context.js';
-import { parseStoredScanConfig, type IndexOperationConfig, type JobHandler, type SourceScanConfig } from '../operations/job.registry.js';
-import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBatches } from './batching.js';
+import { PermanentJobError } from '../jobs/job-errors.js';
+import type { JobContext } from '../jobs/job.context.js';
+import type { JobHandler } from '../jobs/job.registry.js';
+import type { EmbeddingProviderCache } from './embedding-provider.cache.js';
+import { parseStoredScanConfig, type IndexOperationConfig, type SourceScanConfig } from './job-payloads.js';
+import { batchLimitsFromEnv, deleteInBatches, DELETE_BATCH_CHUNKS, DELETE_BATCH_DOCUMENTS, intoBatches } from './batching.js';
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { chunkRowsFor, documentMetadata, prepareDocuments } from './document.processor.js';
 import { jobOcrEngine } from './job-ocr.js';
@@ -34,11 +36,11 @@ interface PlannedFile extends ScannedFile {
  * known to be bad), process new and changed files in batches, then remove documents whose files
  * vanished. Safe to run again after a crash: everything committed is skipped by content hash.
  */
-export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
+export const createIndexHandler = ({ embedders }: { embedders: EmbeddingProviderCache }): JobHandler<IndexOperationConfig> => ({
   async run(ctx) {
     const started = performance.now();
     const { collection, source, scan } = await beginIndexing(ctx);
-    const embedder = ctx.embedders.get(collection.embedding_model);
+    const embedder = embedders.get(collection.embedding_model);
     await prepareEmbeddingColumn(ctx, collection, embedder);
     const documentRoots = await collectionOwnerDocumentRoots(ctx, collection.id);
     const outcome = await indexSource(ctx, { collection, source, scan, embedder, documentRoots, metadataKey: 'scan' });
@@ -57,7 +59,7 @@ export const indexHandler: JobHandler<'index'> & JobHandler<'append'> = {
   async onCancelled(ctx) {
     await inUnitOfWork(ctx.database, (tx) => settleCollection(repositoriesFor(tx), ctx.operation.collection_id, 'last operation was cancelled'));
   },
-};
+});
 
 /** What one source's run did: the operation's `metadata.result` (per source for a sync). */
 export interface SourceSyncCounts {
@@ -279,12 +281,11 @@ async function beginIndexing(ctx: Ctx): Promise<{ collection: CollectionRow; sou
     return { collection, source, scan: parseStoredScanConfig(source.source_path, source.config) };
   });
   // Leftovers of an abandoned reindex are invisible to search but take space; drop them in batches.
-  for (;;) {
-    const deleted = await ctx.commitBatch((tx) =>
+  await deleteInBatches(DELETE_BATCH_CHUNKS, () =>
+    ctx.commitBatch((tx) =>
       new IndexingRepository(tx).deleteChunksBatch(result.collection.id, { exceptGeneration: result.collection.active_generation }, DELETE_BATCH_CHUNKS),
-    );
-    if (deleted < DELETE_BATCH_CHUNKS) break;
-  }
+    ),
+  );
   return result;
 }
 
@@ -300,29 +301,13 @@ export async function prepareEmbeddingColumn(ctx: JobContext<unknown>, collectio
         `${embedder.dimension}-d ones; run a reindex to change models`,
     );
   }
-  await ctx.commitBatch(async (tx, repos) => {
+  await ctx.commitBatch(async (_tx, repos) => {
     if (collection.embedding_dimension === null) {
       await repos.collections.update(collection.id, { embedding_dimension: embedder.dimension });
       collection.embedding_dimension = embedder.dimension;
     }
-    await ensureVectorIndexOnce(tx, repos, embedder.dimension);
+    await repos.chunks.ensureVectorIndex(embedder.dimension);
   });
-}
-
-/**
- * `CREATE INDEX IF NOT EXISTS` is not safe against itself: two workers starting on a new dimension
- * at once fail with a duplicate pg_class entry. A transaction-scoped advisory lock serialises the
- * creators, and the existence check first avoids taking the table's SHARE lock when the index is there.
- */
-export async function ensureVectorIndexOnce(tx: Tx, repos: Repositories, dimension: number): Promise<void> {
-  const exists = async () => {
-    const { rows } = await sql<{ oid: string | null }>`SELECT to_regclass(${`chunk_embeddings_hnsw_${dimension}`})::text AS oid`.execute(tx);
-    return rows[0]?.oid !== null && rows[0]?.oid !== undefined;
-  };
-  if (await exists()) return;
-  await sql`SELECT pg_advisory_xact_lock(hashtext('semantik.ensure_vector_index'))`.execute(tx);
-  if (await exists()) return;
-  await repos.chunks.ensureVectorIndex(dimension);
 }
 
 /**

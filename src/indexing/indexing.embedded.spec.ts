@@ -9,7 +9,7 @@ import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { createOperationEventBus } from '../operations/pg-notify-event-bus.js';
 import type { OperationEvent, OperationEventBus } from '../operations/operation-events.js';
-import { startWorker, type RunningWorker } from '../operations/worker.js';
+import { startWorker, type RunningWorker } from '../worker/worker.js';
 
 /** Embedded mode (PGlite): the same worker, polling, with in-process progress events. */
 let t: TestDatabase;

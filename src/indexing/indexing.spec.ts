@@ -13,7 +13,7 @@ import { hashEmbed } from '../ingest/embedding/hash.embedder.js';
 import { toVectorLiteral } from '../chunks/chunk.repository.js';
 import { cancelOperation } from '../operations/operation.service.js';
 import { InProcessOperationEventBus, type OperationEvent } from '../operations/operation-events.js';
-import { startWorker, type RunningWorker } from '../operations/worker.js';
+import { startWorker, type RunningWorker } from '../worker/worker.js';
 import { termStatsDrift } from '../../test/support/term-stats.js';
 
 /**

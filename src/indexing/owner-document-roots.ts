@@ -1,6 +1,6 @@
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { repositoriesFor } from '../db/repositories.js';
-import type { JobContext } from '../operations/job.context.js';
+import type { JobContext } from '../jobs/job.context.js';
 import { allowedDocumentRoots } from '../users/user-document-roots.js';
 
 /**

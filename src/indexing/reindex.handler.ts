@@ -2,14 +2,16 @@ import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import { PermanentJobError, type JobContext } from '../operations/job.context.js';
-import type { JobHandler, ReindexOperationConfig } from '../operations/job.registry.js';
-import { batchLimitsFromEnv, DELETE_BATCH_CHUNKS, intoBatches } from './batching.js';
+import { PermanentJobError } from '../jobs/job-errors.js';
+import type { JobContext } from '../jobs/job.context.js';
+import type { JobHandler } from '../jobs/job.registry.js';
+import type { EmbeddingProviderCache } from './embedding-provider.cache.js';
+import type { ReindexOperationConfig } from './job-payloads.js';
+import { batchLimitsFromEnv, deleteInBatches, DELETE_BATCH_CHUNKS, intoBatches } from './batching.js';
 import { collectionOwnerDocumentRoots } from './owner-document-roots.js';
 import { markCollectionProcessing, settleCollection, truncateMessage } from './collection-state.js';
 import { chunkRowsFor, prepareDocuments } from './document.processor.js';
 import { jobOcrEngine } from './job-ocr.js';
-import { ensureVectorIndexOnce } from './index.handler.js';
 import { IndexingRepository, type ReindexCandidate } from './indexing.repository.js';
 
 type Ctx = JobContext<ReindexOperationConfig>;
@@ -33,22 +35,21 @@ type ReindexTarget = z.infer<typeof reindexTargetSchema>;
  * settles document statuses; the old generation is then deleted in batches. Search answers from
  * exactly one complete generation at every moment.
  */
-export const reindexHandler: JobHandler<'reindex'> = {
+export const createReindexHandler = ({ embedders }: { embedders: EmbeddingProviderCache }): JobHandler<ReindexOperationConfig> => ({
   async run(ctx) {
     const started = performance.now();
-    const target = await resolveTarget(ctx);
+    const target = await resolveTarget(ctx, embedders);
     if (!target.switched) {
-      await buildGeneration(ctx, target);
+      await buildGeneration(ctx, target, embedders);
       await switchGeneration(ctx, target);
     }
     // The old generation: invisible to search since the switch; freed in short transactions.
-    for (;;) {
+    await deleteInBatches(DELETE_BATCH_CHUNKS, async () => {
       await ctx.checkpoint();
-      const deleted = await ctx.commitBatch((tx) =>
+      return ctx.commitBatch((tx) =>
         new IndexingRepository(tx).deleteChunksBatch(ctx.operation.collection_id, { exceptGeneration: target.generation }, DELETE_BATCH_CHUNKS),
       );
-      if (deleted < DELETE_BATCH_CHUNKS) break;
-    }
+    });
     ctx.addMetric('total_ms', performance.now() - started);
     await ctx.complete(async (_tx, repos) => {
       await settleCollection(repos, ctx.operation.collection_id);
@@ -62,12 +63,12 @@ export const reindexHandler: JobHandler<'reindex'> = {
   async onCancelled(ctx) {
     await abandonGeneration(ctx, 'Reindex cancelled; search still uses the previous index', false);
   },
-};
+});
 
-async function resolveTarget(ctx: Ctx): Promise<ReindexTarget> {
+async function resolveTarget(ctx: Ctx, embedders: EmbeddingProviderCache): Promise<ReindexTarget> {
   const stored = reindexTargetSchema.safeParse(ctx.operation.metadata['reindex']);
   if (stored.success) {
-    ctx.embedders.get(stored.data.embedding_model);
+    embedders.get(stored.data.embedding_model);
     return stored.data;
   }
   const collection = await inUnitOfWork(ctx.database, (tx) => repositoriesFor(tx).collections.getById(ctx.operation.collection_id), { readOnly: true });
@@ -77,7 +78,7 @@ async function resolveTarget(ctx: Ctx): Promise<ReindexTarget> {
     throw new PermanentJobError(`chunk_overlap (${chunkOverlap}) must be smaller than chunk_size (${chunkSize})`);
   }
   const model = ctx.config.embedding_model ?? collection.embedding_model;
-  const embedder = ctx.embedders.get(model);
+  const embedder = embedders.get(model);
   const target: ReindexTarget = {
     generation: collection.active_generation + 1,
     previous_generation: collection.active_generation,
@@ -88,21 +89,18 @@ async function resolveTarget(ctx: Ctx): Promise<ReindexTarget> {
     switched: false,
   };
   // Chunks already at the target generation belong to an earlier, abandoned reindex: start clean.
-  for (;;) {
-    const deleted = await ctx.commitBatch((tx) =>
-      new IndexingRepository(tx).deleteChunksBatch(collection.id, { minGeneration: target.generation }, DELETE_BATCH_CHUNKS),
-    );
-    if (deleted < DELETE_BATCH_CHUNKS) break;
-  }
+  await deleteInBatches(DELETE_BATCH_CHUNKS, () =>
+    ctx.commitBatch((tx) => new IndexingRepository(tx).deleteChunksBatch(collection.id, { minGeneration: target.generation }, DELETE_BATCH_CHUNKS)),
+  );
   await ctx.commitBatch(async (tx, repos) => {
-    await ensureVectorIndexOnce(tx, repos, target.embedding_dimension);
+    await repos.chunks.ensureVectorIndex(target.embedding_dimension);
     await markCollectionProcessing(repos, collection.id);
     await ctx.saveMetadata(tx, { reindex: target });
   });
   return target;
 }
 
-async function buildGeneration(ctx: Ctx, target: ReindexTarget): Promise<void> {
+async function buildGeneration(ctx: Ctx, target: ReindexTarget, embedders: EmbeddingProviderCache): Promise<void> {
   const collectionId = ctx.operation.collection_id;
   const { candidates, done } = await inUnitOfWork(
     ctx.database,
@@ -119,7 +117,7 @@ async function buildGeneration(ctx: Ctx, target: ReindexTarget): Promise<void> {
   ctx.progress.processed_files = candidates.length - remaining.length;
   ctx.progress.failed_files = candidates.filter(failedHere).length;
 
-  const embedder = ctx.embedders.get(target.embedding_model);
+  const embedder = embedders.get(target.embedding_model);
   const documentRoots = await collectionOwnerDocumentRoots(ctx, collectionId);
   const limits = batchLimitsFromEnv();
   // File sizes are not re-read here; the stored size is a good enough weight for batching.
@@ -199,12 +197,10 @@ async function abandonGeneration(ctx: Ctx, message: string, degrade: boolean): P
   const stored = reindexTargetSchema.safeParse(ctx.operation.metadata['reindex']);
   const collectionId = ctx.operation.collection_id;
   if (stored.success && !stored.data.switched) {
-    for (;;) {
-      const deleted = await inUnitOfWork(ctx.database, (tx) =>
-        new IndexingRepository(tx).deleteChunksBatch(collectionId, { generation: stored.data.generation }, DELETE_BATCH_CHUNKS),
-      );
-      if (deleted < DELETE_BATCH_CHUNKS) break;
-    }
+    // Not ctx.commitBatch: the operation already ended (failed or cancelled), this worker holds it no more.
+    await deleteInBatches(DELETE_BATCH_CHUNKS, () =>
+      inUnitOfWork(ctx.database, (tx) => new IndexingRepository(tx).deleteChunksBatch(collectionId, { generation: stored.data.generation }, DELETE_BATCH_CHUNKS)),
+    );
   }
   await inUnitOfWork(ctx.database, async (tx) => {
     const repos = repositoriesFor(tx);

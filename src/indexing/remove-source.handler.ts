@@ -2,8 +2,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import type { JobHandler } from '../operations/job.registry.js';
-import { DELETE_BATCH_DOCUMENTS } from './batching.js';
+import type { JobHandler } from '../jobs/job.registry.js';
+import type { RemoveSourceOperationConfig } from './job-payloads.js';
+import { deleteInBatches, DELETE_BATCH_DOCUMENTS } from './batching.js';
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { IndexingRepository } from './indexing.repository.js';
 
@@ -12,7 +13,7 @@ import { IndexingRepository } from './indexing.repository.js';
  * batches of 500 documents per transaction, then the source row. Searches stop returning the
  * source's documents batch by batch; counters are recomputed at the end.
  */
-export const removeSourceHandler: JobHandler<'remove_source'> = {
+export const removeSourceHandler: JobHandler<RemoveSourceOperationConfig> = {
   async run(ctx) {
     const started = performance.now();
     const collectionId = ctx.operation.collection_id;
@@ -34,17 +35,16 @@ export const removeSourceHandler: JobHandler<'remove_source'> = {
       });
       return;
     }
-    for (;;) {
+    const removed = await deleteInBatches(DELETE_BATCH_DOCUMENTS, async () => {
       await ctx.checkpoint();
-      const removed = await ctx.commitBatch(async (tx, repos) => {
+      return ctx.commitBatch(async (tx, repos) => {
         const ids = await new IndexingRepository(tx).documentIdsBatch(collectionId, DELETE_BATCH_DOCUMENTS, source.id);
         await repos.documents.deleteMany(ids);
         ctx.progress.processed_files += ids.length;
         return ids.length;
       });
-      ctx.addMetric('removed_documents', removed);
-      if (removed < DELETE_BATCH_DOCUMENTS) break;
-    }
+    });
+    ctx.addMetric('removed_documents', removed);
     ctx.addMetric('total_ms', performance.now() - started);
     await ctx.complete(async (_tx, repos) => {
       await repos.sources.delete(source.id);

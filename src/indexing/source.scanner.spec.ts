@@ -7,7 +7,7 @@ import { makeTempDir } from '../../test/fixtures/document-files.js';
 import { startPathSwapper } from '../../test/fixtures/path-swapper.js';
 import { extractText } from '../ingest/extract/document.extractor.js';
 import type { ExtractionError } from '../ingest/extract/extraction.error.js';
-import { PermanentJobError } from '../operations/job.context.js';
+import { PermanentJobError } from '../jobs/job-errors.js';
 import { planChanges } from './index.handler.js';
 import { scanSource, type ScannedFile } from './source.scanner.js';
 

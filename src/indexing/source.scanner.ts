@@ -12,8 +12,8 @@ import {
   type DotPathPolicy,
   type OpenedDocumentFile,
 } from '../document-roots/document-roots.js';
-import type { SourceScanConfig } from '../operations/job.registry.js';
-import { PermanentJobError } from '../operations/job.context.js';
+import { PermanentJobError } from '../jobs/job-errors.js';
+import type { SourceScanConfig } from './job-payloads.js';
 import { compileGlobList, GlobPatternError, type GlobMatcher } from './source-glob.js';
 
 export interface ScannedFile {

@@ -2,8 +2,10 @@ import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import { PermanentJobError } from '../operations/job.context.js';
-import { parseStoredScanConfig, type JobHandler } from '../operations/job.registry.js';
+import { PermanentJobError } from '../jobs/job-errors.js';
+import type { JobHandler } from '../jobs/job.registry.js';
+import type { EmbeddingProviderCache } from './embedding-provider.cache.js';
+import { parseStoredScanConfig, type SyncOperationConfig } from './job-payloads.js';
 import { markCollectionError, markCollectionProcessing, settleCollection } from './collection-state.js';
 import { indexSource, prepareEmbeddingColumn, type SourceSyncCounts } from './index.handler.js';
 import { collectionOwnerDocumentRoots } from './owner-document-roots.js';
@@ -36,7 +38,7 @@ async function folderIsMissing(sourcePath: string): Promise<boolean> {
  * the source is listed in `result.missing_sources`. Resumable like append: a re-run skips what
  * committed (its counts then describe the last attempt only).
  */
-export const syncHandler: JobHandler<'sync'> = {
+export const createSyncHandler = ({ embedders }: { embedders: EmbeddingProviderCache }): JobHandler<SyncOperationConfig> => ({
   async run(ctx) {
     const started = performance.now();
     const { collection, sources } = await ctx.commitBatch(async (_tx, repos) => {
@@ -49,7 +51,7 @@ export const syncHandler: JobHandler<'sync'> = {
       await markCollectionProcessing(repos, collection.id);
       return { collection, sources };
     });
-    const embedder = ctx.embedders.get(collection.embedding_model);
+    const embedder = embedders.get(collection.embedding_model);
     await prepareEmbeddingColumn(ctx, collection, embedder);
     const documentRoots = await collectionOwnerDocumentRoots(ctx, collection.id);
 
@@ -104,4 +106,4 @@ export const syncHandler: JobHandler<'sync'> = {
   async onCancelled(ctx) {
     await inUnitOfWork(ctx.database, (tx) => settleCollection(repositoriesFor(tx), ctx.operation.collection_id, 'last sync was cancelled'));
   },
-};
+});

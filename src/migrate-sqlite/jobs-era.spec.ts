@@ -146,6 +146,10 @@ describe('semantik reindex after a job-era import', () => {
     expect(first.unreachable.find((u) => u.name === 'Research papers')?.reasons.join(' ')).toMatch(/\/data\/papers.*does not exist/);
     const op = await db.selectFrom('operations').selectAll().where('id', '=', first.queued[0]!.operationId).executeTakeFirstOrThrow();
     expect(op).toMatchObject({ type: 'reindex', status: 'pending', collection_id: shared.id, user_id: 1 });
+    // Queued through the API's reindexCollection: its settings and its audit row, marked as from the CLI.
+    expect(Object.keys(op.config as object).sort()).toEqual(['chunk_overlap', 'chunk_size', 'embedding_model']);
+    const audit = await db.selectFrom('collection_audit_log').selectAll().where('operation_id', '=', op.id).executeTakeFirstOrThrow();
+    expect(audit).toMatchObject({ action: 'reindex_requested', user_id: 1, user_agent: 'semantik reindex (CLI)' });
 
     // While that operation is active, a second run reports the collection as busy instead of failing.
     const second = await reindexCollections(target.database, [root]);

@@ -4,8 +4,7 @@ import type { Database } from '../db/database.js';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { ConflictError, DomainError } from '../errors/domain-errors.js';
-import { createOperation } from '../operations/operation.service.js';
-import { modelForRebuild } from '../collections/collection.service.js';
+import { reindexCollection } from '../collections/collection.service.js';
 import { DEFAULT_EMBEDDING_MODEL } from '../ingest/index.js';
 
 /**
@@ -13,12 +12,18 @@ import { DEFAULT_EMBEDDING_MODEL } from '../ingest/index.js';
  * the source folders) for every collection that needs one — after a legacy import, all of them —
  * or for every collection with `--all`. Collections whose folders are missing, unreadable or
  * outside SEMANTIK_DOCUMENT_ROOTS are reported, not queued: the worker could not read them anyway.
+ * Each is queued through the API's own `reindexCollection`, acting as the collection's owner: the
+ * same model choice, chunking check, vector index and `reindex_requested` audit row as
+ * `POST /collections/{id}/reindex` (the audit's user agent says it came from the CLI).
  */
 export interface ReindexResult {
   queued: Array<{ collectionId: string; name: string; operationId: string }>;
   unreachable: Array<{ collectionId: string; name: string; reasons: string[] }>;
   busy: Array<{ collectionId: string; name: string; reason: string }>;
 }
+
+/** The audit row's user agent for reindexes queued from the command line. */
+export const CLI_USER_AGENT = 'semantik reindex (CLI)';
 
 export async function reindexCollections(
   database: Database,
@@ -29,8 +34,8 @@ export async function reindexCollections(
     allowDotPaths = false,
   }: { all?: boolean; defaultEmbeddingModel?: string; allowDotPaths?: boolean } = {},
 ): Promise<ReindexResult> {
-  const { rows } = await sql<{ id: string; name: string; owner_id: number; embedding_model: string; paths: string[] | null }>`
-    SELECT c.id, c.name, c.owner_id, c.embedding_model, array_remove(array_agg(s.source_path ORDER BY s.id), NULL) AS paths
+  const { rows } = await sql<{ id: string; name: string; owner_id: number; paths: string[] | null }>`
+    SELECT c.id, c.name, c.owner_id, array_remove(array_agg(s.source_path ORDER BY s.id), NULL) AS paths
     FROM collections c LEFT JOIN collection_sources s ON s.collection_id = c.id
     WHERE ${all ? sql`true` : sql`c.needs_reindex`}
     GROUP BY c.id ORDER BY c.created_at, c.id`.execute(database.db);
@@ -54,18 +59,12 @@ export async function reindexCollections(
       continue;
     }
     try {
-      const operation = await inUnitOfWork(database, (tx) =>
-        createOperation(tx, repositoriesFor(tx), {
-          collectionId: collection.id,
-          userId: collection.owner_id,
-          type: 'reindex',
-          config: {
-            reason: all ? 'reindex --all' : 'needs_reindex',
-            source_paths: paths,
-            embedding_model: modelForRebuild(collection.embedding_model, defaultEmbeddingModel),
-          },
-        }),
-      );
+      const operation = await inUnitOfWork(database, async (tx) => {
+        const repos = repositoriesFor(tx);
+        const owner = await repos.users.getById(collection.owner_id);
+        const ctx = { tx, repos, principal: { user: owner }, config: { defaultEmbeddingModel }, meta: { userAgent: CLI_USER_AGENT } };
+        return reindexCollection(ctx, collection.id, {});
+      });
       result.queued.push({ collectionId: collection.id, name: collection.name, operationId: operation.id });
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;

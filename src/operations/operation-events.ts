@@ -1,25 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { OperationStatus } from '../db/schema.js';
+import type { JobEventPublisher, OperationEvent, OperationEventType } from '../jobs/job-events.js';
 
-/** Messages of the contract's WebSocket `/ws/operations/{id}`. */
-export type OperationEventType = 'operation_started' | 'progress' | 'operation_completed' | 'operation_failed' | 'operation_cancelled';
-
-export interface OperationEvent {
-  type: OperationEventType;
-  operation_id: string;
-  collection_id: string;
-  data: {
-    status: OperationStatus;
-    progress?: {
-      total_files: number;
-      processed_files: number;
-      failed_files: number;
-      current_file: string | null;
-      percentage: number;
-    };
-    error_message?: string | null;
-  };
-}
+export type { OperationEvent, OperationEventType } from '../jobs/job-events.js';
 
 export type OperationEventListener = (event: OperationEvent) => void;
 
@@ -27,8 +9,7 @@ export type OperationEventListener = (event: OperationEvent) => void;
  * Fan-out of operation progress. Embedded mode: in-process. Server mode: PostgreSQL LISTEN/NOTIFY,
  * so an API process sees the events of a worker in another process.
  */
-export interface OperationEventBus {
-  publish(event: OperationEvent): Promise<void>;
+export interface OperationEventBus extends JobEventPublisher {
   /** `operationId` '*' receives every event. Returns the unsubscribe function. */
   subscribe(operationId: string, listener: OperationEventListener): () => void;
   close(): Promise<void>;

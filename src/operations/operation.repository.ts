@@ -1,13 +1,9 @@
-import { sql } from 'kysely';
 import { isListedFor } from '../access/collection-access.rule.js';
 import type { AccessPrincipal } from '../access/principal.js';
 import type { Tx } from '../db/unit-of-work.js';
 import type { NewOperation, OperationRow, OperationStatus, OperationType } from '../db/schema.js';
 import { offsetOf, type Page, type PageRequest } from '../db/pagination.js';
 import { NotFoundError } from '../errors/domain-errors.js';
-
-/** Channel workers LISTEN on (server mode) to pick up new operations without waiting for a poll. */
-export const OPERATIONS_QUEUED_CHANNEL = 'semantik_operations_queued';
 
 export const ACTIVE_OPERATION_STATUSES: readonly OperationStatus[] = ['pending', 'processing'];
 
@@ -105,11 +101,6 @@ export class OperationRepository {
 
   async requestCancel(id: string): Promise<void> {
     await this.tx.updateTable('operations').set({ cancel_requested: true }).where('id', '=', id).execute();
-  }
-
-  /** Wakes listening workers; PostgreSQL delivers a NOTIFY only when this transaction commits. */
-  async notifyQueued(id: string): Promise<void> {
-    await sql`SELECT pg_notify(${OPERATIONS_QUEUED_CHANNEL}, ${id})`.execute(this.tx);
   }
 
   /** How many operations are in each status (statuses with none are absent): the /metrics gauge. */

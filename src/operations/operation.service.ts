@@ -2,21 +2,26 @@ import type { OperationRow, OperationType } from '../db/schema.js';
 import type { Repositories } from '../db/repositories.js';
 import type { Tx } from '../db/unit-of-work.js';
 import { AlreadyExistsError, ConflictError } from '../errors/domain-errors.js';
+import { parseJobPayload } from '../jobs/job.registry.js';
+import { OperationQueueRepository } from '../jobs/operation-queue.repository.js';
+import { operationPayloadSchemas, type OperationPayloadOf } from '../indexing/job-payloads.js';
 
-export interface NewOperationRequest {
+export interface NewOperationRequest<T extends OperationType> {
   collectionId: string;
   userId: number | null;
-  type: OperationType;
-  config?: Record<string, unknown>;
+  type: T;
+  /** Typed by the registry's schema for `type`; parsed here too (a ValidationError, 422, names the field). */
+  config: OperationPayloadOf<T>;
   maxAttempts?: number;
 }
 
 /**
- * Creates an operation — which is also its job: the queue is the `operations` table, so the row and
+ * Enqueues an operation — which is also its job: the queue is the `operations` table, so the row and
  * the job commit or roll back together in the caller's unit of work (the Python original dispatched
  * after commit and left operations stuck in pending). The NOTIFY is delivered only on commit.
  */
-export async function createOperation(tx: Tx, repos: Repositories, request: NewOperationRequest): Promise<OperationRow> {
+export async function enqueueOperation<T extends OperationType>(tx: Tx, repos: Repositories, request: NewOperationRequest<T>): Promise<OperationRow> {
+  const config = parseJobPayload(operationPayloadSchemas, request.type, request.config);
   const collection = await repos.collections.lockById(request.collectionId);
   const active = await repos.operations.findActiveForCollection(collection.id);
   if (active) {
@@ -30,7 +35,7 @@ export async function createOperation(tx: Tx, repos: Repositories, request: NewO
       collection_id: collection.id,
       user_id: request.userId,
       type: request.type,
-      config: request.config ?? {},
+      config: config as Record<string, unknown>,
       ...(request.maxAttempts ? { max_attempts: request.maxAttempts } : {}),
     });
   } catch (err) {
@@ -40,7 +45,7 @@ export async function createOperation(tx: Tx, repos: Repositories, request: NewO
     }
     throw err;
   }
-  await repos.operations.notifyQueued(operation.id);
+  await new OperationQueueRepository(tx).notifyQueued(operation.id);
   return operation;
 }
 

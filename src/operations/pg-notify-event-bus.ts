@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { InProcessOperationEventBus, type OperationEvent, type OperationEventBus } from './operation-events.js';
-import { PgListener } from './pg-listener.js';
+import { PgListener } from '../db/pg-listener.js';
 
 export const OPERATION_EVENTS_CHANNEL = 'semantik_operation_events';
 

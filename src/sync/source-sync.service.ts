@@ -1,8 +1,8 @@
 import { repositoriesFor, type Repositories } from '../db/repositories.js';
 import type { CollectionSourceRow, OperationRow } from '../db/schema.js';
 import type { Tx } from '../db/unit-of-work.js';
-import { createOperation } from '../operations/operation.service.js';
-import type { SYNC_REASONS } from '../operations/job.registry.js';
+import { enqueueOperation } from '../operations/operation.service.js';
+import type { SYNC_REASONS } from '../indexing/job-payloads.js';
 
 export type SyncReason = (typeof SYNC_REASONS)[number];
 
@@ -18,7 +18,7 @@ export function enqueueSync(
   input: { collectionId: string; userId: number | null; source?: CollectionSourceRow; reason: SyncReason },
 ): Promise<OperationRow> {
   const { source } = input;
-  return createOperation(tx, repos, {
+  return enqueueOperation(tx, repos, {
     collectionId: input.collectionId,
     userId: input.userId,
     type: 'sync',

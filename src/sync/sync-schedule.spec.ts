@@ -8,7 +8,7 @@ import { uniqueName } from '../../test/support/test-databases.js';
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
-import { startWorker } from '../operations/worker.js';
+import { startWorker } from '../worker/worker.js';
 import { claimDueSync } from './source-sync.service.js';
 
 /** Per-source sync schedules: set over HTTP, claimed by workers with SKIP LOCKED, never twice. */

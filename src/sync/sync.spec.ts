@@ -9,7 +9,7 @@ import { inUnitOfWork } from '../db/unit-of-work.js';
 import { call, createCollectionVia, createTestApp, registerAndLogin, type TestApp, type TestUser } from '../../test/support/test-app.js';
 import { EmbeddingProviderCache } from '../indexing/embedding-provider.cache.js';
 import type { EmbeddingProvider } from '../ingest/index.js';
-import { startWorker, type RunningWorker } from '../operations/worker.js';
+import { startWorker, type RunningWorker } from '../worker/worker.js';
 
 /**
  * Sync over HTTP against real folders and the real server: a worker with the deterministic hash

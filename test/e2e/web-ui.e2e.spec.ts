@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/http/serve.commands.js';
-import { startWorker } from '../../src/operations/worker.js';
+import { startWorker } from '../../src/worker/worker.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createServerTestDatabase, type TestDatabase } from '../support/test-databases.js';
 import { EXTRA_COLLECTIONS, FIXTURE_FILES, SEARCH_QUERY, SEARCH_TARGET, SEARCH_TARGET_PHRASE } from './fixture-documents.js';

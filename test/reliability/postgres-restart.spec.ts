@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { startServer, type RunningServer } from '../../src/http/serve.commands.js';
-import { startWorker } from '../../src/operations/worker.js';
+import { startWorker } from '../../src/worker/worker.js';
 import { makeTempDir, prose } from '../fixtures/document-files.js';
 import { testConfig } from '../support/test-databases.js';
 import { throwawayClusterUnavailable, ThrowawayCluster } from './reliability-support.js';

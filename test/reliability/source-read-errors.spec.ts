@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoriesFor } from '../../src/db/repositories.js';
 import { inUnitOfWork } from '../../src/db/unit-of-work.js';
 import { InProcessOperationEventBus } from '../../src/operations/operation-events.js';
-import { startWorker, type RunningWorker } from '../../src/operations/worker.js';
+import { startWorker, type RunningWorker } from '../../src/worker/worker.js';
 import { makeTempDir, prose } from '../fixtures/document-files.js';
 import { enqueue, silentLogger, waitFor, waitForOperation } from '../fixtures/operation-helpers.js';
 import { makeCollection, makeUser } from '../support/fixtures.js';

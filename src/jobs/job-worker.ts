@@ -1,42 +1,48 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
 import type { AppConfig } from '../config/config.js';
 import type { Database } from '../db/database.js';
 import { isTransientDatabaseError } from '../db/pg-errors.js';
-import { repositoriesFor } from '../db/repositories.js';
+import { PgListener } from '../db/pg-listener.js';
 import type { OperationRow } from '../db/schema.js';
 import { backoffMs, inUnitOfWork } from '../db/unit-of-work.js';
-import { ConflictError, DatabaseUnavailableError, QueryTimeoutError } from '../errors/domain-errors.js';
-import { claimDueSync } from '../sync/source-sync.service.js';
-import { SourceWatchers, type SourceWatcherOptions } from '../sync/source-watcher.js';
-import { EmbeddingProviderCache } from '../indexing/embedding-provider.cache.js';
-import { indexingHandlers } from '../indexing/indexing.handlers.js';
-import { markCollectionError, settleCollection, truncateMessage } from '../indexing/collection-state.js';
-import { EmbeddingError } from '../ingest/index.js';
+import { DatabaseUnavailableError, QueryTimeoutError } from '../errors/domain-errors.js';
 import type { Logger } from '../shared/logger.js';
-import { OperationInterrupted, OperationJobContext, PermanentJobError, type InterruptReason } from './job.context.js';
-import { assertCompleteRegistry, parseOperationConfig, type JobHandler, type JobHandlers } from './job.registry.js';
-import type { OperationEventBus } from './operation-events.js';
-import { OperationQueueRepository } from './operation-queue.repository.js';
-import { PgListener } from './pg-listener.js';
+import { truncateText } from '../shared/truncate.js';
+import { OperationInterrupted, PermanentJobError, type InterruptReason } from './job-errors.js';
+import type { JobEventPublisher } from './job-events.js';
+import { OperationJobContext } from './job.context.js';
+import { assertCompleteRegistry, parseStoredJobConfig, type JobHandler, type JobPayloadSchemas, type JobRegistry } from './job.registry.js';
+import { OPERATIONS_QUEUED_CHANNEL, OperationQueueRepository } from './operation-queue.repository.js';
 
-export interface StartWorkerOptions {
+/**
+ * Work a worker process does beside running jobs, registered by the composition root with the
+ * handlers (src/worker/worker.ts: turning due sync schedules into operations, watching folders,
+ * closing the embedding models the handlers loaded).
+ */
+export interface WorkerExtension {
+  /** When the worker starts; `wake` makes idle loops look at the queue at once. */
+  start?(wake: () => void): Promise<void>;
+  /** Every loop turn before claiming; `draining()` turns true when the worker is stopping. */
+  beforeClaim?(draining: () => boolean): Promise<void>;
+  /** After the drain, in reverse order of registration. */
+  stop?(): Promise<void>;
+}
+
+export interface StartJobWorkerOptions<S extends JobPayloadSchemas = JobPayloadSchemas> {
   config: AppConfig;
   database: Database;
   logger: Logger;
-  eventBus: OperationEventBus;
+  eventBus: JobEventPublisher;
+  /** Job types: schemas and handlers, from the composition root. */
+  registry: JobRegistry<S>;
+  extensions?: readonly WorkerExtension[];
   /** Operations run at once by this process (default SEMANTIK_WORKER_CONCURRENCY). */
   concurrency?: number;
   /** Test seams; production uses the defaults. */
-  handlers?: Partial<JobHandlers>;
   pollIntervalMs?: number;
   retryBaseMs?: number;
-  /** Providers to use (already loaded, e.g. by a benchmark); owned by the caller, not closed on stop. */
-  embedders?: EmbeddingProviderCache;
-  /** Folder watching for sources with `watch: true` (default on; `false` in tests that do not want it). */
-  watchSources?: SourceWatcherOptions | false;
 }
 
 export interface RunningWorker {
@@ -56,14 +62,13 @@ const EMBEDDED_POLL_MS = 500;
 /** Transient failures wait 5 s, 10 s, 20 s … (× 0.5–1.5 jitter), at most 5 minutes. */
 const RETRY_BASE_MS = 5_000;
 const RETRY_CAP_MS = 5 * 60_000;
-/** Due schedules turned into operations per loop iteration. */
-const MAX_SCHEDULES_PER_POLL = 10;
 const TRANSIENT_SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'EMFILE', 'ENFILE']);
 
-export function isTransientJobError(err: unknown): boolean {
+/** The queue's own transient errors; a registry adds what its handlers know (`isTransientError`). */
+export function isTransientJobError(err: unknown, isTransientForHandlers: (err: unknown) => boolean = () => false): boolean {
   if (err instanceof PermanentJobError) return false;
   if (err instanceof DatabaseUnavailableError || err instanceof QueryTimeoutError) return true;
-  if (err instanceof EmbeddingError) return true; // a provider that could not start or answer (unknown models are permanent)
+  if (isTransientForHandlers(err)) return true;
   if (isTransientDatabaseError(err)) return true;
   return TRANSIENT_SOCKET_CODES.has((err as { code?: string } | undefined)?.code ?? '');
 }
@@ -75,13 +80,13 @@ export function retryDelayMs(attempt: number, baseMs = RETRY_BASE_MS): number {
 
 /**
  * Starts a worker: `concurrency` loops that claim operations from the queue (the `operations`
- * table, FOR UPDATE SKIP LOCKED), hold them with a heartbeat-extended lease, and run their
- * handler. Used by `semantik worker` and in-process by `semantik serve`, on both backends.
+ * table, FOR UPDATE SKIP LOCKED), hold them with a heartbeat-extended lease, and run the handler
+ * the registry names for their type. Composed with Semantik's handlers by src/worker/worker.ts
+ * (`semantik worker`, and in-process by `semantik serve`), on both backends.
  */
-export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
-  const handlers = { ...indexingHandlers, ...options.handlers };
-  assertCompleteRegistry(handlers);
-  const worker = new QueueWorker(options, handlers);
+export async function startJobWorker<S extends JobPayloadSchemas>(options: StartJobWorkerOptions<S>): Promise<RunningWorker> {
+  assertCompleteRegistry(options.registry.handlers, options.registry.registeredIn);
+  const worker = new QueueWorker(options as unknown as StartJobWorkerOptions);
   await worker.start();
   return worker;
 }
@@ -95,22 +100,21 @@ const embeddedLeasesReclaimed = new WeakSet<Database>();
 class QueueWorker implements RunningWorker {
   readonly id = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly logger: Logger;
-  private readonly embedders: EmbeddingProviderCache;
+  private readonly handlers: Record<OperationRow['type'], JobHandler<unknown>>;
+  private readonly extensions: readonly WorkerExtension[];
   private readonly sleepers = new Set<() => void>();
   private readonly loops: Promise<void>[] = [];
   private listener: PgListener | undefined;
-  private watchers: SourceWatchers | undefined;
+  private readonly started: WorkerExtension[] = [];
   private draining = false;
   private stopped: Promise<void> | undefined;
   private readonly leaseSeconds: number;
   private readonly pollMs: number;
 
-  constructor(
-    private readonly options: StartWorkerOptions,
-    private readonly handlers: JobHandlers,
-  ) {
+  constructor(private readonly options: StartJobWorkerOptions) {
     this.logger = options.logger.child({ component: 'worker', workerId: this.id });
-    this.embedders = options.embedders ?? new EmbeddingProviderCache();
+    this.handlers = options.registry.handlers as Record<OperationRow['type'], JobHandler<unknown>>;
+    this.extensions = options.extensions ?? [];
     this.leaseSeconds = options.config.jobLeaseSeconds;
     this.pollMs = options.pollIntervalMs ?? (options.database.kind === 'server' ? SERVER_POLL_MS : EMBEDDED_POLL_MS);
   }
@@ -122,12 +126,12 @@ class QueueWorker implements RunningWorker {
       const expired = await inUnitOfWork(database, (tx) => new OperationQueueRepository(tx).expireAllLeases());
       if (expired > 0) this.logger.warn({ expired }, 'resuming operations left processing by a previous run');
     } else if (config.databaseUrl) {
-      this.listener = new PgListener(config.databaseUrl, ['semantik_operations_queued'], () => this.wakeAll(), this.logger, () => this.wakeAll());
+      this.listener = new PgListener(config.databaseUrl, [OPERATIONS_QUEUED_CHANNEL], () => this.wakeAll(), this.logger, () => this.wakeAll());
       await this.listener.start();
     }
-    if (this.options.watchSources !== false) {
-      this.watchers = new SourceWatchers(database, this.logger, () => this.wakeAll(), this.options.watchSources ?? {});
-      await this.watchers.start();
+    for (const extension of this.extensions) {
+      await extension.start?.(() => this.wakeAll());
+      this.started.push(extension);
     }
     const concurrency = Math.max(1, this.options.concurrency ?? config.workerConcurrency);
     for (let slot = 0; slot < concurrency; slot++) this.loops.push(this.loop(slot));
@@ -147,8 +151,9 @@ class QueueWorker implements RunningWorker {
       timeout.abort(); // the timer must not keep the process alive after a quick drain
       if (!drained) this.logger.warn({ timeoutMs }, 'drain timed out; unfinished operations resume elsewhere when their lease expires');
       await this.listener?.close();
-      await this.watchers?.close();
-      if (!this.options.embedders) await this.embedders.closeAll();
+      for (const extension of this.started.splice(0).reverse()) {
+        await extension.stop?.().catch((err: unknown) => this.logger.warn({ err }, 'worker extension did not stop cleanly'));
+      }
       this.logger.info('worker stopped');
     })();
     return this.stopped;
@@ -176,7 +181,7 @@ class QueueWorker implements RunningWorker {
     while (!this.draining) {
       try {
         await this.failExhausted();
-        await this.enqueueDueSyncs();
+        for (const extension of this.extensions) if (!this.draining) await extension.beforeClaim?.(() => this.draining);
         const operation = await inUnitOfWork(this.options.database, (tx) =>
           new OperationQueueRepository(tx).claimNext(this.id, this.leaseSeconds, this.options.config.jobMaxAttempts),
         );
@@ -196,25 +201,6 @@ class QueueWorker implements RunningWorker {
     }
   }
 
-  /**
-   * Scheduled syncs that fell due become operations here, by whichever worker looks first (the
-   * source row is claimed with SKIP LOCKED in the enqueuing transaction: never twice). At most
-   * MAX_SCHEDULES_PER_POLL per look so one loop does not stall on a backlog.
-   */
-  private async enqueueDueSyncs(): Promise<void> {
-    for (let i = 0; i < MAX_SCHEDULES_PER_POLL && !this.draining; i++) {
-      try {
-        const claimed = await inUnitOfWork(this.options.database, (tx) => claimDueSync(tx, repositoriesFor(tx)));
-        if (!claimed) return;
-        if (claimed.operationId) this.logger.info({ ...claimed }, 'scheduled sync enqueued');
-      } catch (err) {
-        // Another source of the same collection was enqueued at this instant: this one stays due.
-        if (err instanceof ConflictError) return;
-        throw err;
-      }
-    }
-  }
-
   /** Operations whose attempts are used up (crashed every time, or kept failing transiently). */
   private async failExhausted(): Promise<void> {
     const failed = await inUnitOfWork(this.options.database, async (tx) => {
@@ -226,15 +212,15 @@ class QueueWorker implements RunningWorker {
           row.status === 'processing'
             ? 'its worker stopped responding (lease expired) each time'
             : `last error: ${row.error_message ?? 'unknown'}`;
-        messages.push(truncateMessage(`Gave up after ${row.attempts} attempts: ${reason}`, 2000));
+        messages.push(truncateText(`Gave up after ${row.attempts} attempts: ${reason}`, 2000));
         await queue.failExhausted(row.id, messages.at(-1)!);
       }
       return rows.map((row, i) => ({ row, message: messages[i]! }));
     });
     for (const { row, message } of failed) {
       this.logger.error({ operationId: row.id, type: row.type }, message);
-      const ctx = this.contextFor(row, () => undefined, safeConfig(row));
-      await this.settleFailure(ctx, this.handlers[row.type] as JobHandler<typeof row.type>, message);
+      const ctx = this.contextFor(row, () => undefined, this.safeConfig(row));
+      await this.settleFailure(ctx, this.handlers[row.type], message);
       await ctx.publish('operation_failed', 'failed', message);
     }
   }
@@ -247,7 +233,6 @@ class QueueWorker implements RunningWorker {
         database: this.options.database,
         logger: this.logger.child({ operationId: operation.id, type: operation.type, attempt: operation.attempts }),
         workerId: this.id,
-        embedders: this.embedders,
         eventBus: this.options.eventBus,
         interruptFlag,
       },
@@ -258,7 +243,7 @@ class QueueWorker implements RunningWorker {
   private async run(operation: OperationRow): Promise<void> {
     let interrupt: InterruptReason | undefined;
     const interruptFlag = () => interrupt ?? (this.draining ? 'draining' : undefined);
-    const handler = this.handlers[operation.type] as JobHandler<typeof operation.type>;
+    const handler = this.handlers[operation.type];
     const heartbeat = setInterval(() => {
       inUnitOfWork(this.options.database, (tx) => new OperationQueueRepository(tx).heartbeat(operation.id, this.id, this.leaseSeconds))
         .then(async (held) => {
@@ -271,18 +256,13 @@ class QueueWorker implements RunningWorker {
     }, (this.leaseSeconds * 1000) / 3);
     heartbeat.unref();
 
-    let ctx = this.contextFor(operation, interruptFlag, safeConfig(operation));
+    let ctx = this.contextFor(operation, interruptFlag, this.safeConfig(operation));
     const log = ctx.logger;
     try {
-      try {
-        ctx = this.contextFor(operation, interruptFlag, parseOperationConfig(operation.type, operation.config));
-      } catch (err) {
-        const reason = err instanceof z.ZodError ? z.prettifyError(err).replace(/\s*\n\s*/g, ' ') : (err as Error).message;
-        throw new PermanentJobError(`Invalid ${operation.type} operation config: ${reason}`, { cause: err });
-      }
+      ctx = this.contextFor(operation, interruptFlag, parseStoredJobConfig(this.options.registry.schemas, operation.type, operation.config));
       log.info('operation started');
       await ctx.publish('operation_started', 'processing');
-      await handler.run(ctx as never);
+      await handler.run(ctx);
       if (!ctx.completed) await ctx.complete();
       log.info({ metrics: ctx.metrics }, 'operation completed');
     } catch (err) {
@@ -299,14 +279,14 @@ class QueueWorker implements RunningWorker {
    * restart (test/reliability/postgres-restart.spec.ts). Retried with back-off while the lease would
    * still be ours; each queue update checks ownership, so a late retry cannot overwrite another worker.
    */
-  private async recordOutcome(ctx: OperationJobContext<unknown>, handler: JobHandler<never>, err: unknown): Promise<void> {
+  private async recordOutcome(ctx: OperationJobContext<unknown>, handler: JobHandler<unknown>, err: unknown): Promise<void> {
     const deadline = Date.now() + this.leaseSeconds * 1000;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.handleError(ctx, handler, err);
         return;
       } catch (inner) {
-        if (!isTransientJobError(inner) || this.draining || Date.now() + backoffMs(attempt, 250, 5_000) > deadline) {
+        if (!this.isTransient(inner) || this.draining || Date.now() + backoffMs(attempt, 250, 5_000) > deadline) {
           ctx.logger.error({ err: inner, cause: err }, 'could not record operation outcome');
           return;
         }
@@ -315,7 +295,7 @@ class QueueWorker implements RunningWorker {
     }
   }
 
-  private async handleError(ctx: OperationJobContext<unknown>, handler: JobHandler<never>, err: unknown): Promise<void> {
+  private async handleError(ctx: OperationJobContext<unknown>, handler: JobHandler<unknown>, err: unknown): Promise<void> {
     const { operation, logger: log } = ctx;
     const queue = (fn: (q: OperationQueueRepository) => Promise<unknown>) =>
       inUnitOfWork(this.options.database, (tx) => fn(new OperationQueueRepository(tx)));
@@ -323,8 +303,7 @@ class QueueWorker implements RunningWorker {
       if (err.reason === 'cancelled') {
         log.info('operation cancelled; stopped at a batch boundary');
         await queue((q) => q.clearLock(operation.id, this.id));
-        if (handler.onCancelled) await handler.onCancelled(ctx as never);
-        else await this.settleIfExists(operation.collection_id, 'last operation was cancelled');
+        await handler.onCancelled?.(ctx);
         await ctx.publish('operation_cancelled', 'cancelled');
       } else if (err.reason === 'draining') {
         await queue((q) => q.release(operation.id, this.id));
@@ -334,49 +313,41 @@ class QueueWorker implements RunningWorker {
       }
       return;
     }
-    const message = truncateMessage(errorText(err), 2000);
+    const message = truncateText(errorText(err), 2000);
     const maxAttempts = Math.min(operation.max_attempts, this.options.config.jobMaxAttempts);
-    if (isTransientJobError(err) && operation.attempts < maxAttempts) {
+    if (this.isTransient(err) && operation.attempts < maxAttempts) {
       const delay = retryDelayMs(operation.attempts, this.options.retryBaseMs);
       log.warn({ err, delayMs: delay }, 'transient failure; operation will be retried');
       await queue((q) => q.retryLater(operation.id, this.id, delay, `Retrying after: ${message}`));
       return;
     }
     log.error({ err }, 'operation failed');
-    const finalMessage = isTransientJobError(err) ? `Gave up after ${operation.attempts} attempts: ${message}` : message;
+    const finalMessage = this.isTransient(err) ? `Gave up after ${operation.attempts} attempts: ${message}` : message;
     const recorded = await inUnitOfWork(this.options.database, (tx) => new OperationQueueRepository(tx).finish(operation.id, this.id, 'failed', finalMessage));
     if (!recorded) return; // not ours any more: whoever holds it decides
     await this.settleFailure(ctx, handler, finalMessage);
     await ctx.publish('operation_failed', 'failed', finalMessage);
   }
 
-  private async settleFailure(ctx: OperationJobContext<unknown>, handler: JobHandler<never>, message: string): Promise<void> {
+  /** The handler puts what the job worked on in a truthful state (collection policy lives there, not here). */
+  private async settleFailure(ctx: OperationJobContext<unknown>, handler: JobHandler<unknown>, message: string): Promise<void> {
     try {
-      if (handler.onFailed) await handler.onFailed(ctx as never, message);
-      else {
-        await inUnitOfWork(this.options.database, async (tx) => {
-          const repos = repositoriesFor(tx);
-          if (await repos.collections.findById(ctx.operation.collection_id)) await markCollectionError(repos, ctx.operation.collection_id, message);
-        });
-      }
+      await handler.onFailed?.(ctx, message);
     } catch (err) {
-      ctx.logger.error({ err }, 'could not update the collection after a failed operation');
+      ctx.logger.error({ err }, 'could not settle after a failed operation');
     }
   }
 
-  private async settleIfExists(collectionId: string, note: string): Promise<void> {
-    await inUnitOfWork(this.options.database, async (tx) => {
-      const repos = repositoriesFor(tx);
-      if (await repos.collections.findById(collectionId)) await settleCollection(repos, collectionId, note);
-    });
+  private isTransient(err: unknown): boolean {
+    return isTransientJobError(err, this.options.registry.isTransientError);
   }
-}
 
-function safeConfig(operation: OperationRow): unknown {
-  try {
-    return parseOperationConfig(operation.type, operation.config);
-  } catch {
-    return operation.config;
+  private safeConfig(operation: OperationRow): unknown {
+    try {
+      return parseStoredJobConfig(this.options.registry.schemas, operation.type, operation.config);
+    } catch {
+      return operation.config;
+    }
   }
 }
 

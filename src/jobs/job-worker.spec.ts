@@ -3,19 +3,23 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeCollection, makeUser } from '../../test/support/fixtures.js';
 import { createServerTestDatabase, type TestDatabase } from '../../test/support/test-databases.js';
-import { enqueue, findOperation, silentLogger, waitFor, waitForOperation } from '../../test/fixtures/operation-helpers.js';
+import { enqueue, findOperation, insertStoredOperation, silentLogger, waitFor, waitForOperation } from '../../test/fixtures/operation-helpers.js';
 import { repositoriesFor } from '../db/repositories.js';
+import { OPERATION_TYPES } from '../db/schema.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
-import { ConflictError, DatabaseUnavailableError } from '../errors/domain-errors.js';
-import { OperationInterrupted } from './job.context.js';
-import { cancelOperation } from './operation.service.js';
-import { assertCompleteRegistry, JobRegistryError, parseOperationConfig, type JobHandler, type JobHandlers } from './job.registry.js';
-import { InProcessOperationEventBus, type OperationEvent } from './operation-events.js';
-import { isTransientJobError, startWorker, type RunningWorker } from './worker.js';
+import { ConflictError, DatabaseUnavailableError, ValidationError } from '../errors/domain-errors.js';
+import { operationPayloadSchemas, type OperationConfigOf, type OperationPayloadSchemas } from '../indexing/job-payloads.js';
+import { cancelOperation } from '../operations/operation.service.js';
+import { InProcessOperationEventBus, type OperationEvent } from '../operations/operation-events.js';
+import { JobRegistryError, OperationInterrupted } from './job-errors.js';
+import { assertCompleteRegistry, parseJobPayload, parseStoredJobConfig, type JobHandler, type JobHandlers } from './job.registry.js';
+import { isTransientJobError, startJobWorker, type RunningWorker } from './job-worker.js';
 
 /**
  * Queue semantics with stand-in handlers (the pipeline has its own suite): claiming, leases,
- * retries, exhaustion, draining and lost leases against the real server.
+ * retries, exhaustion, draining and lost leases against the real server. The queue itself does
+ * nothing to collections: what a failure or a cancellation means for one is the handler's
+ * onFailed / onCancelled (indexing's handlers; their suites check the collection's status).
  */
 let t: TestDatabase;
 let userId: number;
@@ -42,23 +46,37 @@ async function newCollection() {
   return inUnitOfWork(t.database, (tx) => makeCollection(repositoriesFor(tx), userId));
 }
 
-async function worker(handlers: Partial<JobHandlers>, concurrency = 1, retryBaseMs = 50): Promise<RunningWorker> {
-  const w = await startWorker({ config: t.config, database: t.database, logger: silentLogger, eventBus: bus, concurrency, handlers, pollIntervalMs: 200, retryBaseMs });
+type Handlers = JobHandlers<OperationPayloadSchemas>;
+
+/** What the stand-in handlers' hooks were called with. */
+const hooks: { failed: { operationId: string; message: string }[]; cancelled: string[] } = { failed: [], cancelled: [] };
+const standIn: JobHandler<never> = {
+  run: async () => {},
+  onFailed: async (ctx, message) => void hooks.failed.push({ operationId: ctx.operation.id, message }),
+  onCancelled: async (ctx) => void hooks.cancelled.push(ctx.operation.id),
+};
+
+async function worker(handlers: Partial<Handlers>, concurrency = 1, retryBaseMs = 50): Promise<RunningWorker> {
+  const all = { ...(Object.fromEntries(OPERATION_TYPES.map((type) => [type, standIn])) as unknown as Handlers), ...handlers };
+  const registry = { schemas: operationPayloadSchemas, handlers: all, registeredIn: 'the test' };
+  const w = await startJobWorker({ config: t.config, database: t.database, logger: silentLogger, eventBus: bus, concurrency, registry, pollIntervalMs: 200, retryBaseMs });
   running.push(w);
   return w;
 }
 
-function deleteHandler(run: JobHandler<'delete'>['run']): Partial<JobHandlers> {
-  return { delete: { run } };
+function deleteHandler(run: JobHandler<OperationConfigOf<'delete'>>['run']): Partial<Handlers> {
+  return { delete: { ...standIn, run } };
 }
 
 describe('job registry', () => {
   it('fails start-up naming the missing handler and the fix', () => {
-    expect(() => assertCompleteRegistry({ index: { run: async () => {} } })).toThrow(JobRegistryError);
-    expect(() => assertCompleteRegistry({ index: { run: async () => {} } })).toThrow(/append, reindex, remove_source, delete.*src\/indexing\/indexing\.handlers\.ts/);
+    const registeredIn = 'src/indexing/indexing.handlers.ts';
+    expect(() => assertCompleteRegistry({ index: { run: async () => {} } }, registeredIn)).toThrow(JobRegistryError);
+    expect(() => assertCompleteRegistry({ index: { run: async () => {} } }, registeredIn)).toThrow(/append, reindex, remove_source, delete.*src\/indexing\/indexing\.handlers\.ts/);
   });
 
   it('validates operation configs per type', () => {
+    const parseOperationConfig = (type: (typeof OPERATION_TYPES)[number], config: unknown) => parseStoredJobConfig(operationPayloadSchemas, type, config);
     expect(parseOperationConfig('append', { source_path: '/x', config: { include: ['*.md'] } })).toEqual({
       source_path: '/x',
       source_id: undefined,
@@ -70,10 +88,20 @@ describe('job registry', () => {
     expect(() => parseOperationConfig('reindex', { chunk_size: -1 })).toThrow();
   });
 
+  it('refuses a wrong payload where it is enqueued, naming the field', () => {
+    expect(() => parseJobPayload(operationPayloadSchemas, 'index', {})).toThrow(ValidationError);
+    expect(() => parseJobPayload(operationPayloadSchemas, 'index', {})).toThrow(/Invalid index operation config.*source_path/s);
+    expect(() => parseJobPayload(operationPayloadSchemas, 'reindex', { chunk_size: 200, reason: 'x' })).toThrow(/Unknown field\(s\) for a reindex operation: reason/);
+    expect(() => parseJobPayload(operationPayloadSchemas, 'index', { source_path: '/x', include: ['*(*)x'] })).toThrow(ValidationError);
+    const payload = { source_path: '/x', recursive: false };
+    expect(parseJobPayload(operationPayloadSchemas, 'append', payload)).toBe(payload);
+  });
+
   it('classifies transient errors', () => {
     expect(isTransientJobError(new DatabaseUnavailableError('down'))).toBe(true);
     expect(isTransientJobError(Object.assign(new Error('x'), { code: '40001' }))).toBe(true);
     expect(isTransientJobError(new Error('bug'))).toBe(false);
+    expect(isTransientJobError(new Error('provider down'), (err) => (err as Error).message === 'provider down')).toBe(true);
   });
 });
 
@@ -118,7 +146,7 @@ describe('worker queue (server)', () => {
     expect(seen).toEqual([2]);
   });
 
-  it('fails an operation that used up its attempts, with the reason, and marks the collection', async () => {
+  it('fails an operation that used up its attempts, with the reason, and hands it to onFailed', async () => {
     const c = await newCollection();
     const op = await enqueue(t.database, c.id, 'delete');
     await t.database.db
@@ -132,8 +160,8 @@ describe('worker queue (server)', () => {
     expect(end?.status).toBe('failed');
     expect(end?.error_message).toMatch(/Gave up after 3 attempts: its worker stopped responding/);
     expect(ran).toBe(false);
-    // The collection is updated right after the operation row (its own transaction).
-    await expect.poll(async () => (await inUnitOfWork(t.database, (tx) => repositoriesFor(tx).collections.getById(c.id))).status).toBe('error');
+    // The handler settles right after the operation row is failed (its own transaction).
+    await expect.poll(() => hooks.failed.find((f) => f.operationId === op.id)?.message).toMatch(/Gave up after 3 attempts/);
     await expect.poll(() => events.some((e) => e.operation_id === op.id && e.type === 'operation_failed')).toBe(true);
   });
 
@@ -170,7 +198,7 @@ describe('worker queue (server)', () => {
 
   it('fails an operation whose stored config is invalid, naming the field', async () => {
     const c = await newCollection();
-    const op = await enqueue(t.database, c.id, 'append', { not_source_path: 1 });
+    const op = await insertStoredOperation(t.database, c.id, 'append', { not_source_path: 1 });
     await worker({});
     const end = await waitForOperation(t.database, op.id);
     expect(end?.status).toBe('failed');
@@ -216,8 +244,7 @@ describe('worker queue (server)', () => {
     const row = await findOperation(t.database, op.id);
     expect(row).toMatchObject({ status: 'cancelled', locked_by: null });
     expect(batches).toBeLessThanOrEqual(2);
-    const coll = await inUnitOfWork(t.database, (tx) => repositoriesFor(tx).collections.getById(c.id));
-    expect(coll.status).toBe('ready');
+    expect(hooks.cancelled).toContain(op.id);
   });
 
   it('a worker that lost its lease stops without writing', async () => {

@@ -2,6 +2,9 @@ import { sql } from 'kysely';
 import type { OperationRow, OperationStatus } from '../db/schema.js';
 import type { Tx } from '../db/unit-of-work.js';
 
+/** Channel workers LISTEN on (server mode) to pick up new operations without waiting for a poll. */
+export const OPERATIONS_QUEUED_CHANNEL = 'semantik_operations_queued';
+
 /** What a worker needs to know about the operation it holds, read under a row lock. */
 export interface OperationOwnership {
   status: OperationStatus;
@@ -16,6 +19,11 @@ export interface OperationOwnership {
  */
 export class OperationQueueRepository {
   constructor(private readonly tx: Tx) {}
+
+  /** Wakes listening workers; inside the enqueuing transaction, so it is delivered only on commit. */
+  async notifyQueued(id: string): Promise<void> {
+    await sql`SELECT pg_notify(${OPERATIONS_QUEUED_CHANNEL}, ${id})`.execute(this.tx);
+  }
 
   /**
    * Claims the oldest runnable operation with attempts left: FOR UPDATE SKIP LOCKED lets any

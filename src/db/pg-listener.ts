@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { backoffMs } from '../db/unit-of-work.js';
+import { backoffMs } from './unit-of-work.js';
 import type { Logger } from '../shared/logger.js';
 
 /** Channels Semantik listens on, with their statements spelled out: LISTEN takes no parameters. */

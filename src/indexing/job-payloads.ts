@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { OPERATION_TYPES, type OperationType } from '../db/schema.js';
-import { globListProblems } from '../indexing/source-glob.js';
-import { PermanentJobError, type JobContext } from './job.context.js';
+import type { OperationType } from '../db/schema.js';
+import { PermanentJobError } from '../jobs/job-errors.js';
+import type { JobConfigOf, JobPayloadOf, JobPayloadSchemas } from '../jobs/job.registry.js';
+import { globListProblems } from './source-glob.js';
 
 /**
- * The one typed registry of job kinds: operation type → schema of `operations.config` + handler.
- * The API validates the config it stores with the same schemas (`operationConfigSchemas`), and the
- * worker re-validates at claim time (rows may come from older versions or a migrated database).
+ * The payload of every operation type: the schemas the job registry is filled with
+ * (src/worker/worker.ts). Enqueueing parses with them at the call site (enqueueOperation in
+ * src/operations/operation.service.ts) and the worker again at claim time.
  */
 
 /**
@@ -82,7 +83,8 @@ const removeSourceConfigSchema = z
   .looseObject({ source_path: z.string().min(1).optional(), source_id: z.number().int().positive().optional() })
   .refine((c) => c.source_path !== undefined || c.source_id !== undefined, { message: 'source_path or source_id is required' });
 
-const deleteConfigSchema = z.looseObject({});
+/** `collection_name`: the name of the collection being deleted, kept on the row for the operations list. */
+const deleteConfigSchema = z.looseObject({ collection_name: z.string().optional() });
 
 /** `sync`: one source (`source_id`) or, without it, every source of the collection. */
 export const SYNC_REASONS = ['manual', 'schedule', 'watch'] as const;
@@ -92,51 +94,22 @@ const syncConfigSchema = z.looseObject({
   reason: z.enum(SYNC_REASONS).default('manual'),
 });
 
-export const operationConfigSchemas = {
+/** The registry's schemas (src/jobs/job.registry.ts): what each operation type's `operations.config` holds. */
+export const operationPayloadSchemas = {
   index: indexConfigSchema,
   append: indexConfigSchema,
   reindex: reindexConfigSchema,
   remove_source: removeSourceConfigSchema,
   delete: deleteConfigSchema,
   sync: syncConfigSchema,
-} satisfies Record<OperationType, z.ZodType>;
+} satisfies JobPayloadSchemas;
 
-export type OperationConfigOf<T extends OperationType> = z.output<(typeof operationConfigSchemas)[T]>;
+export type OperationPayloadSchemas = typeof operationPayloadSchemas;
+/** What enqueueing an operation of type T takes (checked at compile time and parsed at the call site). */
+export type OperationPayloadOf<T extends OperationType> = JobPayloadOf<OperationPayloadSchemas, T>;
+/** What the handler of type T receives. */
+export type OperationConfigOf<T extends OperationType> = JobConfigOf<OperationPayloadSchemas, T>;
 export type IndexOperationConfig = OperationConfigOf<'index'>;
 export type ReindexOperationConfig = OperationConfigOf<'reindex'>;
 export type RemoveSourceOperationConfig = OperationConfigOf<'remove_source'>;
 export type SyncOperationConfig = OperationConfigOf<'sync'>;
-
-export interface JobHandler<T extends OperationType> {
-  /** Does the work in batches (ctx.commitBatch), then returns; the worker marks the operation completed. */
-  run(ctx: JobContext<OperationConfigOf<T>>): Promise<void>;
-  /** After a permanent failure was recorded: put the collection in a truthful state. */
-  onFailed?(ctx: JobContext<OperationConfigOf<T>>, errorMessage: string): Promise<void>;
-  /** After a cancellation was noticed at a batch boundary. */
-  onCancelled?(ctx: JobContext<OperationConfigOf<T>>): Promise<void>;
-}
-
-export type JobHandlers = { [T in OperationType]: JobHandler<T> };
-
-export class JobRegistryError extends Error {
-  override name = 'JobRegistryError';
-}
-
-/**
- * Start-up check: every operation type the database can hold has a handler. A missing one would
- * otherwise show up as operations stuck in `pending` forever.
- */
-export function assertCompleteRegistry(handlers: Partial<JobHandlers>): asserts handlers is JobHandlers {
-  const missing = OPERATION_TYPES.filter((type) => typeof handlers[type]?.run !== 'function');
-  if (missing.length > 0) {
-    throw new JobRegistryError(
-      `No job handler for operation type(s) ${missing.join(', ')}. ` +
-        'Register one in src/indexing/indexing.handlers.ts (the map passed to startWorker) — every type in OPERATION_TYPES needs a handler.',
-    );
-  }
-}
-
-/** Parses an operation's stored config for its type; a ZodError names the bad fields. */
-export function parseOperationConfig<T extends OperationType>(type: T, config: unknown): OperationConfigOf<T> {
-  return (operationConfigSchemas[type] as unknown as z.ZodType<OperationConfigOf<T>>).parse(config ?? {});
-}

@@ -3,28 +3,10 @@ import type { Database } from '../db/database.js';
 import { repositoriesFor, type Repositories } from '../db/repositories.js';
 import type { OperationRow, OperationStatus } from '../db/schema.js';
 import { inUnitOfWork, type Tx } from '../db/unit-of-work.js';
-import type { EmbeddingProviderCache } from '../indexing/embedding-provider.cache.js';
 import type { Logger } from '../shared/logger.js';
-import type { OperationEvent, OperationEventBus, OperationEventType } from './operation-events.js';
+import { OperationInterrupted, type InterruptReason } from './job-errors.js';
+import type { JobEventPublisher, OperationEvent, OperationEventType } from './job-events.js';
 import { OperationQueueRepository } from './operation-queue.repository.js';
-
-export type InterruptReason = 'cancelled' | 'lease_lost' | 'draining';
-
-/** Stops a job at a batch boundary. Not a failure: the worker handles each reason on its own. */
-export class OperationInterrupted extends Error {
-  constructor(readonly reason: InterruptReason) {
-    super(`operation interrupted: ${reason}`);
-    this.name = 'OperationInterrupted';
-  }
-}
-
-/** A failure that retrying cannot fix (bad config, source outside the roots, unknown model). */
-export class PermanentJobError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PermanentJobError';
-  }
-}
 
 export interface ProgressState {
   total_files: number;
@@ -41,7 +23,6 @@ export interface JobContext<C> {
   readonly database: Database;
   readonly logger: Logger;
   readonly workerId: string;
-  readonly embedders: EmbeddingProviderCache;
   readonly progress: ProgressState;
   /** Timings and counts (ms, documents, chunks …) stored in operation_metrics on completion. */
   readonly metrics: Record<string, number>;
@@ -75,8 +56,7 @@ export interface JobContextDeps {
   database: Database;
   logger: Logger;
   workerId: string;
-  embedders: EmbeddingProviderCache;
-  eventBus: OperationEventBus;
+  eventBus: JobEventPublisher;
   /** Set by the heartbeat when an extension found the lease gone, and by stop(). */
   interruptFlag: () => InterruptReason | undefined;
 }
@@ -88,7 +68,6 @@ export class OperationJobContext<C> implements JobContext<C> {
   readonly database: Database;
   readonly logger: Logger;
   readonly workerId: string;
-  readonly embedders: EmbeddingProviderCache;
   readonly progress: ProgressState;
   readonly metrics: Record<string, number> = {};
   completed = false;
@@ -103,7 +82,6 @@ export class OperationJobContext<C> implements JobContext<C> {
     this.database = deps.database;
     this.logger = deps.logger;
     this.workerId = deps.workerId;
-    this.embedders = deps.embedders;
     this.progress = {
       total_files: deps.operation.total_files,
       processed_files: deps.operation.processed_files,

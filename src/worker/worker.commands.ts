@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { CliUsageError, withCli } from '../cli/cli-context.js';
 import { assertProductionReady } from '../config/production-guards.js';
 import { migrationStatus } from '../db/migrator.js';
-import { createOperationEventBus } from './pg-notify-event-bus.js';
+import { createOperationEventBus } from '../operations/pg-notify-event-bus.js';
 import { startWorker } from './worker.js';
 
 /**
