@@ -62,6 +62,11 @@ function sweepVariants(): Variant[] {
     ...[1, 2, 5, 8].map((fieldWeight) => ({ label: `keyword, field weight ${fieldWeight}`, tuning: { bm25: { ...bm25, fieldWeight } } })),
     ...[0.3, 0.5, 0.9].map((b) => ({ label: `keyword, b = ${b}`, tuning: { bm25: { ...bm25, b } } })),
     ...[0.8, 1.6, 2.0].map((k1) => ({ label: `keyword, k1 = ${k1}`, tuning: { bm25: { ...bm25, k1 } } })),
+    ...[
+      { chunks: 5, terms: 10, weight: 0.1 },
+      { chunks: 10, terms: 10, weight: 0.1 },
+      { chunks: 5, terms: 5, weight: 0.2 },
+    ].map((feedback) => ({ label: `keyword, feedback ${feedback.chunks} chunks / ${feedback.terms} terms / β ${feedback.weight}`, tuning: { feedback } })),
   ].map((v) => ({ ...v, searchType: 'keyword' as const, sweep: true }));
   const hybrid: Variant[] = [];
   for (const level of ['document', 'chunk'] as const) {
@@ -70,6 +75,9 @@ function sweepVariants(): Variant[] {
         hybrid.push({ label: `hybrid ${level} RRF k = ${rrfK}, α = ${alpha}`, searchType: 'hybrid', alpha, tuning: { fusion: { level, rrfK } }, sweep: true });
       }
     }
+  }
+  for (const alpha of [0.2, 0.3, 0.5]) {
+    hybrid.push({ label: `hybrid document score fusion, α = ${alpha}`, searchType: 'hybrid', alpha, tuning: { fusion: { ...DEFAULT_TUNING.fusion, method: 'score' } }, sweep: true });
   }
   return [...keyword, ...hybrid];
 }

@@ -5,7 +5,7 @@ import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { cachedEmbedderLookup } from './query-embedder.js';
 import { searchRequestSchema, type SearchResponse } from './search.schema.js';
-import { search, type SearchPrincipal } from './search.service.js';
+import { DEFAULT_TUNING, search, type SearchPrincipal, type SearchTuning } from './search.service.js';
 import { hashEmbedder, seedCollection, type FixtureDocument } from '../../test/support/search-fixtures.js';
 
 /**
@@ -27,8 +27,13 @@ const CORPUS: FixtureDocument[] = [
   // The same body word in two documents, one of which has it in its title field.
   { path: '/guides/worktree.md', chunks: [{ text: 'Several checkouts of one git repository share the object store; see worktree.', context: 'Worktrees \n worktree.md \n worktree' }] },
   { path: '/guides/misc.md', chunks: [{ text: 'Odds and ends of git: the worktree command, stash, and bisect.', context: 'Miscellany \n misc.md \n misc' }] },
+  // Feedback: two chunks about sourdough share "starter" and "flour"; a third has "flour" but not the query word.
+  { path: '/bake/starter.md', chunks: ['Sourdough starter needs flour and water every day.'] },
+  { path: '/bake/loaf.md', chunks: ['A sourdough loaf rises slowly while the starter ferments the flour.'] },
+  { path: '/bake/levain.md', chunks: ['Feed the levain with flour and water.'] },
 ];
 
+const WITH_FEEDBACK: SearchTuning = { ...DEFAULT_TUNING, feedback: { chunks: 5, terms: 10, weight: 0.1 } };
 const QUERIES = ['git maintenance', 'init.defaultBranch', 'copy-on-write', 'worktree', 'git rebase log format', 'branch default', '"default branch"', 'git -maintenance'];
 
 describe.each([
@@ -51,8 +56,8 @@ describe.each([
     await handle?.dispose();
   });
 
-  const keyword = (query: string, k = 10): Promise<SearchResponse> =>
-    search(handle.database, principal, searchRequestSchema.parse({ collection_uuids: [collectionId], query, k, search_type: 'keyword' }), deps);
+  const keyword = (query: string, k = 10, tuning = DEFAULT_TUNING): Promise<SearchResponse> =>
+    search(handle.database, principal, searchRequestSchema.parse({ collection_uuids: [collectionId], query, k, search_type: 'keyword' }), deps, tuning);
   const files = async (query: string) => (await keyword(query)).results.map((r) => r.file_path);
 
   it('a word present in every chunk does not outrank a rare matching word', async () => {
@@ -80,21 +85,36 @@ describe.each([
     expect(excluded.filter((r) => r.text?.includes('maintenance'))).toEqual([]);
   });
 
+  it('pseudo-relevance feedback (opt-in) adds terms of the top chunks, keeps the rare word first and leaves websearch queries alone', async () => {
+    expect((await keyword('git maintenance', 10, WITH_FEEDBACK)).results[0]!.file_path).toBe('/notes/git-2.30.md');
+    // "starter" and "flour" are in both sourdough chunks (r = 2): they expand the query, which now
+    // reaches the levain page, below the pages holding the query's own word.
+    expect(await files('sourdough')).not.toContain('/bake/levain.md');
+    const expanded = (await keyword('sourdough', 10, WITH_FEEDBACK)).results.map((r) => r.file_path);
+    expect(expanded.slice(0, 2).sort()).toEqual(['/bake/loaf.md', '/bake/starter.md']);
+    expect(expanded[2]).toBe('/bake/levain.md');
+    expect((await keyword('git -maintenance', 10, WITH_FEEDBACK)).results.filter((r) => r.text?.includes('maintenance'))).toEqual([]);
+  });
+
   // Equal scores are ordered by chunk id, which is random per database: with k above the match count, compare
   // the score sequence and each file's scores.
   const comparable = (results: SearchResponse['results']) => [results.map((r) => r.score.toFixed(9)), results.map((r) => `${r.file_path}#${r.score.toFixed(9)}`).sort()];
 
   it('ranks exactly like the other backend', async () => {
-    const mine = await Promise.all(QUERIES.map(async (q) => comparable((await keyword(q, 50)).results)));
+    const mine = await Promise.all(
+      [DEFAULT_TUNING, WITH_FEEDBACK].flatMap((tuning) => QUERIES.map(async (q) => comparable((await keyword(q, 50, tuning)).results))),
+    );
     const other = await (_label === 'PostgreSQL server' ? createEmbeddedTestDatabase : createServerTestDatabase)();
     try {
       const user = await inUnitOfWork(other.database, (tx) => makeUser(repositoriesFor(tx)));
       const seeded = await seedCollection(other.database, { ownerId: user.id, embedder, documents: CORPUS });
       const theirs = await Promise.all(
-        QUERIES.map(async (q) => {
-          const request = searchRequestSchema.parse({ collection_uuids: [seeded.id], query: q, k: 50, search_type: 'keyword' });
-          return comparable((await search(other.database, { id: user.id, is_superuser: false }, request, deps)).results);
-        }),
+        [DEFAULT_TUNING, WITH_FEEDBACK].flatMap((tuning) =>
+          QUERIES.map(async (q) => {
+            const request = searchRequestSchema.parse({ collection_uuids: [seeded.id], query: q, k: 50, search_type: 'keyword' });
+            return comparable((await search(other.database, { id: user.id, is_superuser: false }, request, deps, tuning)).results);
+          }),
+        ),
       );
       expect(theirs).toEqual(mine);
     } finally {

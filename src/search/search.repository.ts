@@ -15,6 +15,8 @@ export type { KeywordMatch, KeywordQuery } from './keyword-ranking.js';
 export interface HybridFusion {
   rrfK: number;
   level: 'chunk' | 'document';
+  /** 'rrf' fuses ranks; 'score' fuses each side's scores min–max normalised over its candidates (document level). */
+  method?: 'rrf' | 'score';
 }
 
 export interface SearchQueryPlan {
@@ -107,6 +109,7 @@ function scoredCandidates(plan: SearchQueryPlan): RawBuilder<unknown> {
         ${keywordCandidates(plan)},
         scored AS (SELECT chunk_id, document_id, rank::float8 AS score, max(rank::float8) OVER (PARTITION BY document_id) AS document_score FROM keyword)`;
     case 'hybrid': {
+      if (plan.fusion.method === 'score') return scoreFusion(plan);
       // Reciprocal rank fusion: α/(K + rank_semantic) + (1 − α)/(K + rank_keyword), times K + 1 so that
       // first on both sides scores 1.0 whatever α is; missing from a side contributes 0. Chunk level
       // fuses chunk ranks. Document level (default) fuses each document's rank on each side (the rank
@@ -142,6 +145,33 @@ function scoredCandidates(plan: SearchQueryPlan): RawBuilder<unknown> {
           FROM fused)`;
     }
   }
+}
+
+/**
+ * Score fusion (CombSUM of min–max normalised scores): each side's chunk and document scores are
+ * scaled to [0, 1] over that side's candidates; fused = α · semantic + (1 − α) · keyword, 0 for a side
+ * that did not return the chunk or document.
+ */
+function scoreFusion(plan: SearchQueryPlan): RawBuilder<unknown> {
+  const alpha = plan.hybridAlpha;
+  const normalised = (x: string) =>
+    sql`coalesce((${sql.ref(x)} - min(${sql.ref(x)}) OVER ()) / nullif(max(${sql.ref(x)}) OVER () - min(${sql.ref(x)}) OVER (), 0), 1)`;
+  const fuse = (s: RawBuilder<unknown>, k: RawBuilder<unknown>) => sql`${alpha}::float8 * coalesce(${s}, 0) + (1 - ${alpha}::float8) * coalesce(${k}, 0)`;
+  return sql`
+    semantic AS MATERIALIZED (${semanticCandidates(plan)}),
+    ${keywordCandidates(plan)},
+    semantic_scores AS (SELECT chunk_id, document_id, 1 - distance AS sim, max(1 - distance) OVER (PARTITION BY document_id) AS document_sim FROM semantic),
+    semantic_norm AS (SELECT chunk_id, document_id, ${normalised('sim')} AS s, ${normalised('document_sim')} AS ds FROM semantic_scores),
+    keyword_scores AS (SELECT chunk_id, document_id, rank, max(rank) OVER (PARTITION BY document_id) AS document_rank FROM keyword),
+    keyword_norm AS (SELECT chunk_id, document_id, ${normalised('rank')} AS s, ${normalised('document_rank')} AS ds FROM keyword_scores),
+    fused AS (
+      SELECT coalesce(s.chunk_id, k.chunk_id) AS chunk_id, coalesce(s.document_id, k.document_id) AS document_id,
+             ${fuse(sql`s.s`, sql`k.s`)} AS score, s.ds AS semantic_ds, k.ds AS keyword_ds
+      FROM semantic_norm s FULL OUTER JOIN keyword_norm k ON k.chunk_id = s.chunk_id),
+    scored AS (
+      SELECT chunk_id, document_id, score,
+             ${fuse(sql`max(semantic_ds) OVER (PARTITION BY document_id)`, sql`max(keyword_ds) OVER (PARTITION BY document_id)`)} AS document_score
+      FROM fused)`;
 }
 
 /**

@@ -162,6 +162,15 @@ describe('search service (PostgreSQL server)', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
 
+  it('hybrid score fusion (opt-in): min–max normalised scores, α-weighted; a keyword-only hit still appears, scores in [0, 1]', async () => {
+    const request = searchRequestSchema.parse({ collection_uuids: [main.id], query: 'zygomorphic sourdough starter', search_type: 'hybrid', k: 10, hybrid_alpha: 0.3 });
+    const response = await search(handle.database, owner, request, deps, { ...DEFAULT_TUNING, fusion: { ...DEFAULT_TUNING.fusion, method: 'score' } });
+    expect(paths(response)).toContain('/notes/kubernetes.txt');
+    expect(paths(response)[0]).toBe('/notes/sourdough.md');
+    for (const r of response.results) expect(r.score).toBeGreaterThanOrEqual(0);
+    for (const r of response.results) expect(r.score).toBeLessThanOrEqual(1);
+  });
+
   it('diversifies: each document’s best chunk comes before any second chunk of one document', async () => {
     for (const search_type of ['keyword', 'semantic', 'hybrid'] as const) {
       const response = await run(owner, { query: 'garden tomato', search_type, k: 4 });

@@ -7,7 +7,7 @@ import { compileMetadataFilter } from './search-filters.js';
 import { SearchRepository, type KeywordMatch, type SearchableCollectionRow, type SearchQueryPlan, type SearchRow, type HybridFusion } from './search.repository.js';
 import { snippetFromHeadline } from './search-snippet.js';
 import { CONTRACT_HYBRID_ALPHA, defaultHybridAlpha } from './hybrid-calibration.js';
-import { BM25, MAX_ROWS_PER_MATCH_TERM, type Bm25Parameters } from './keyword-ranking.js';
+import { BM25, FEEDBACK, MAX_ROWS_PER_MATCH_TERM, type Bm25Parameters, type PseudoRelevanceFeedback } from './keyword-ranking.js';
 import type { SearchRequest, SearchResponse, SearchResult, SearchType } from './search.schema.js';
 
 /** Who is searching: the authenticated user, and the API key (and its scope) when the request used one. */
@@ -32,6 +32,7 @@ export interface SearchTuning {
   /** A lexeme in more chunks than this does not select keyword candidates alone (keyword-ranking.ts). */
   matchTermCap: number;
   bm25: Bm25Parameters;
+  feedback: PseudoRelevanceFeedback;
   fusion: HybridFusion;
 }
 
@@ -45,6 +46,7 @@ export const DEFAULT_TUNING: SearchTuning = {
   keywordMatch: 'any',
   matchTermCap: MAX_ROWS_PER_MATCH_TERM,
   bm25: BM25,
+  feedback: FEEDBACK,
   // K 20: with α 0.1 it scored best of 5 / 20 / 60 (bench/reports/search-eval.md sweep); see hybrid-calibration.ts.
   fusion: { rrfK: 20, level: 'document' },
 };
@@ -166,7 +168,7 @@ export async function searchInTransaction(
     includeContent: request.include_content,
     filter: compileMetadataFilter(request.metadata_filter),
     queryVector: needsVector ? queryVector : undefined,
-    keyword: needsKeyword ? { text: request.query, match: tuning.keywordMatch, matchTermCap: tuning.matchTermCap, bm25: tuning.bm25 } : undefined,
+    keyword: needsKeyword ? { text: request.query, match: tuning.keywordMatch, matchTermCap: tuning.matchTermCap, bm25: tuning.bm25, feedback: tuning.feedback } : undefined,
     fusion: tuning.fusion,
     queryText: request.query,
   };
