@@ -258,7 +258,9 @@ Machine: ${machineLine()}. PGlite data directory on local disk, one process (the
 Corpus: python3.11-doc + nodejs-doc as in eval:search (16.3k chunks in two collections), grown to each size by
 copying documents with jittered vectors (bench/search-eval/scale-corpus.ts). Queries: the eval's 139 questions,
 each against its own corpus's collection, ${ROUNDS} rounds, k = 10, 1 client; every variant runs on every query in
-turn (order rotated), so load from other work on the machine hits them alike.
+turn (order rotated), so load from other work on the machine hits them alike. The machine is shared:
+compare rows within one size (one run), and read the load averages; "sequential (before)" is the
+composition of \`search()\` before the keyword half overlapped the embedding. Profile: docs/search.md, Speed.
 
 ${[...sections].sort(([a], [b]) => a - b).map(([size, text]) => `<!-- size ${size} -->\n${text}<!-- end size -->\n`).join('\n')}
 Reproduce: \`npm run bench:search:embedded\` (\`-- --sizes 20000\` for one size).
