@@ -7,7 +7,7 @@ import { NotFoundError } from '../errors/domain-errors.js';
 import { cachedEmbedderLookup } from './query-embedder.js';
 import { searchRequestSchema } from './search.schema.js';
 import { search, type SearchPrincipal } from './search.service.js';
-import { hashEmbedder, seedCollection } from '../../test/support/search-fixtures.js';
+import { hashEmbedder, seedCollection, splitHybridAgainstSingleStatement } from '../../test/support/search-fixtures.js';
 
 // The embedded backend (PGlite, the default without DATABASE_URL) runs the same statements: arrays
 // as parameters, jsonb containment, set_config of the hnsw.* knobs, the 512-d partial index.
@@ -46,6 +46,18 @@ describe('search on embedded PGlite', () => {
       expect(response.results.slice(0, 2).map((r) => r.file_name).sort(), search_type).toEqual(['otter-notes.txt', 'otters.pdf']);
       const filtered = await run({ query: 'otters', search_type, metadata_filter: { file_type: ['pdf'], tags: 'animals' } });
       expect(filtered.results.map((r) => r.file_name), search_type).toEqual(['otters.pdf']);
+    }
+  });
+
+  it('hybrid with the keyword side ranked first (as search() does) answers exactly like the single statement', async () => {
+    const requests = ['otters', 'sleeping otters eat fish', 'compiler machine code for otters'].flatMap((query) => [
+      searchRequestSchema.parse({ collection_uuids: [collectionId], query, search_type: 'hybrid', k: 3 }),
+      searchRequestSchema.parse({ collection_uuids: [collectionId], query, search_type: 'hybrid', metadata_filter: { tags: 'notes' } }),
+    ]);
+    const answers = await splitHybridAgainstSingleStatement(handle.database, principal, requests, deps.embedders);
+    for (const answer of answers) {
+      expect(answer.candidates).toBeGreaterThan(0);
+      expect(answer.split).toEqual(answer.single);
     }
   });
 

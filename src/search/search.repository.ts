@@ -37,6 +37,18 @@ export interface SearchQueryPlan {
   queryText: string;
   /** Hybrid only: RRF constant and whether chunk or document ranks are fused. */
   fusion: HybridFusion;
+  /**
+   * Hybrid only: the keyword side already ranked by `findKeywordCandidates` (while the query was
+   * being embedded); the statement then fuses these rows instead of running the keyword CTEs again.
+   */
+  keywordCandidates?: readonly KeywordCandidate[];
+}
+
+/** One row of the keyword side: what the `keyword` CTE holds (the depth best chunks by BM25F). */
+export interface KeywordCandidate {
+  chunk_id: string;
+  document_id: string;
+  rank: number;
 }
 
 /** A ranked chunk; collection name and model come from the collections the service already loaded. */
@@ -90,6 +102,19 @@ function semanticCandidates(plan: SearchQueryPlan): RawBuilder<unknown> {
 }
 
 function keywordCandidates(plan: SearchQueryPlan): RawBuilder<unknown> {
+  if (plan.keywordCandidates) {
+    // float8 survives the round trip exactly (shortest round-trip text both ways), so the fused
+    // ranks and their chunk_id tie-break are those of the in-statement CTE.
+    const rows = plan.keywordCandidates;
+    return sql`
+      keyword AS MATERIALIZED (
+        SELECT * FROM unnest(${rows.map((r) => r.chunk_id)}::uuid[], ${rows.map((r) => r.document_id)}::uuid[], ${rows.map((r) => r.rank)}::float8[])
+          AS k(chunk_id, document_id, rank))`;
+  }
+  return keywordOnlyCtes(plan);
+}
+
+function keywordOnlyCtes(plan: SearchQueryPlan): RawBuilder<unknown> {
   if (!plan.keyword) throw new Error('keyword search needs the query text');
   return keywordCtes({ collectionIds: plan.collectionIds, depth: plan.depth, filter: plan.filter, keyword: plan.keyword });
 }
@@ -233,6 +258,12 @@ export class SearchRepository {
     if (!Number.isInteger(efSearch) || efSearch < 1 || efSearch > 1000) throw new Error(`hnsw.ef_search must be 1..1000, got ${efSearch}`);
     await sql`SELECT set_config('hnsw.ef_search', ${String(efSearch)}, true),
                      set_config('hnsw.iterative_scan', 'relaxed_order', true)`.execute(this.tx);
+  }
+
+  /** The keyword side of a hybrid search on its own (see SearchQueryPlan.keywordCandidates). */
+  async findKeywordCandidates(plan: SearchQueryPlan): Promise<KeywordCandidate[]> {
+    const result = await sql<KeywordCandidate>`WITH ${keywordOnlyCtes(plan)} SELECT chunk_id, document_id, rank FROM keyword`.execute(this.tx);
+    return result.rows;
   }
 
   async search(plan: SearchQueryPlan): Promise<SearchRow[]> {

@@ -5,14 +5,14 @@ import { createServerTestDatabase, type TestDatabase } from '../../test/support/
 import { repositoriesFor } from '../db/repositories.js';
 import { inUnitOfWork } from '../db/unit-of-work.js';
 import { NotFoundError, ValidationError } from '../errors/domain-errors.js';
-import { cachedEmbedderLookup, type QueryEmbedder } from './query-embedder.js';
+import { cachedEmbedderLookup, embedQuery, type QueryEmbedder } from './query-embedder.js';
 import { compileMetadataFilter } from './search-filters.js';
 import { SearchRepository } from './search.repository.js';
 import { searchRequestSchema, type SearchRequestInput } from './search.schema.js';
-import { candidateDepth, DEFAULT_TUNING, search, type SearchPrincipal } from './search.service.js';
+import { candidateDepth, DEFAULT_TUNING, findKeywordCandidatesFor, loadSearchableCollections, search, searchInTransaction, type SearchPrincipal } from './search.service.js';
 import { defaultHybridAlpha } from './hybrid-calibration.js';
 import { DEFAULT_EMBEDDING_MODEL } from '../ingest/embedding/embedding.registry.js';
-import { hashEmbedder, seedCollection } from '../../test/support/search-fixtures.js';
+import { hashEmbedder, seedCollection, splitHybridAgainstSingleStatement } from '../../test/support/search-fixtures.js';
 
 const embedder = hashEmbedder(384);
 const otherModel = hashEmbedder(384, 'other-hash-384');
@@ -294,6 +294,38 @@ describe('search service (PostgreSQL server)', () => {
     await inUnitOfWork(handle.database, (tx) => repositoriesFor(tx).collections.update(collection.id, { active_generation: 2 }));
     const after = await run(owner, { query: 'quokka habitat', search_type: 'hybrid', collection_uuids: [collection.id] });
     expect(after.results.map((r) => r.text)).toEqual(['quokka habitat new']);
+  });
+
+  it('hybrid with the keyword side ranked first (as search() does) answers exactly like the single statement', async () => {
+    const requests = ['zygomorphic sourdough starter', 'bicycle tyre pressure', 'garden', 'bread oven'].flatMap((query) => [
+      searchRequestSchema.parse({ collection_uuids: [main.id], query, search_type: 'hybrid', k: 3 }),
+      searchRequestSchema.parse({ collection_uuids: [main.id], query, search_type: 'hybrid', hybrid_alpha: 0.7, metadata_filter: { topic: ['baking', 'cycling', 'garden'] } }),
+    ]);
+    const answers = await splitHybridAgainstSingleStatement(handle.database, owner, requests, deps.embedders);
+    for (const answer of answers) {
+      expect(answer.candidates).toBeGreaterThan(0);
+      expect(answer.split).toEqual(answer.single);
+    }
+  });
+
+  it('hybrid: keyword candidates ranked before a reindex switched generations are not fused after it', async () => {
+    const collection = await seedCollection(handle.database, { ownerId: owner.id, embedder, documents: [{ path: '/gen/wombat.txt', chunks: ['wombat burrow old'] }] });
+    await inUnitOfWork(handle.database, async (tx) => {
+      const [vector] = await embedder.embed(['wombat burrow new']);
+      await repositoriesFor(tx).chunks.insertMany(
+        [{ collection_id: collection.id, document_id: collection.documents[0]!.id, generation: 2, chunk_index: 0, text: 'wombat burrow new', embedding: vector! }],
+        { model: embedder.model, dimension: embedder.dimension },
+      );
+    });
+    const request = searchRequestSchema.parse({ collection_uuids: [collection.id], query: 'wombat burrow', search_type: 'hybrid' });
+    const keyword = await inUnitOfWork(handle.database, async (tx) =>
+      findKeywordCandidatesFor(tx, await loadSearchableCollections(tx, owner, [collection.id]), request),
+    );
+    expect(keyword.candidates).toHaveLength(1);
+    await inUnitOfWork(handle.database, (tx) => repositoriesFor(tx).collections.update(collection.id, { active_generation: 2 }));
+    const vector = await embedQuery(deps.embedders, embedder.model, request.query);
+    const response = await inUnitOfWork(handle.database, (tx) => searchInTransaction(tx, owner, request, vector, { keyword }));
+    expect(response.results.map((r) => r.text)).toEqual(['wombat burrow new']);
   });
 
   it('the semantic statement can use the partial HNSW index (expression and predicate match it)', async () => {

@@ -2,7 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Database } from '../../src/db/database.js';
 import { repositoriesFor } from '../../src/db/repositories.js';
 import { inUnitOfWork } from '../../src/db/unit-of-work.js';
-import type { QueryEmbedder } from '../../src/search/query-embedder.js';
+import { embedQuery, type QueryEmbedder, type QueryEmbedderLookup } from '../../src/search/query-embedder.js';
+import type { SearchRequest, SearchResult } from '../../src/search/search.schema.js';
+import { findKeywordCandidatesFor, loadSearchableCollections, searchInTransaction, type SearchPrincipal } from '../../src/search/search.service.js';
 
 /**
  * Fixture helpers shared by the search specs and `npm run eval:search` (in test/support: never built,
@@ -113,4 +115,28 @@ export async function seedCollection(database: Database, options: SeedOptions): 
     }
     return { id: collection.id, name, documents };
   });
+}
+
+/**
+ * What `search()` does for hybrid — the keyword side ranked in its own statement while the query
+ * is embedded — must answer exactly what the single statement answers. Returns, per query, both
+ * answers and the number of keyword candidates (so a caller can check the case is not vacuous).
+ */
+export async function splitHybridAgainstSingleStatement(
+  database: Database,
+  principal: SearchPrincipal,
+  requests: readonly SearchRequest[],
+  embedders: QueryEmbedderLookup,
+): Promise<Array<{ single: SearchResult[]; split: SearchResult[]; candidates: number }>> {
+  const out = [];
+  for (const request of requests) {
+    const vector = await embedQuery(embedders, (await inUnitOfWork(database, (tx) => loadSearchableCollections(tx, principal, request.collection_uuids)))[0]!.embedding_model, request.query);
+    const single = await inUnitOfWork(database, (tx) => searchInTransaction(tx, principal, request, vector));
+    const keyword = await inUnitOfWork(database, async (tx) =>
+      findKeywordCandidatesFor(tx, await loadSearchableCollections(tx, principal, request.collection_uuids), request),
+    );
+    const split = await inUnitOfWork(database, (tx) => searchInTransaction(tx, principal, request, vector, { keyword }));
+    out.push({ single: single.results, split: split.results, candidates: keyword.candidates.length });
+  }
+  return out;
 }
