@@ -30,6 +30,10 @@ beforeAll(async () => {
   // A two-frame fax-style TIFF; and one with a TIFF signature and nothing readable after it.
   write('fax.tiff', await buildTiff([['The indigo ferry timetable'], ['Walnut oars are stored below']]));
   write('broken.tif', Buffer.concat([Buffer.from('II*\0', 'latin1'), Buffer.alloc(200, 0xab)]));
+  // No WebP encoder is installed: this one was made once by Chromium (canvas.toDataURL('image/webp', 1))
+  // from renderTextPng(['The turquoise lighthouse keeper']) and kept as a 30 kB fixture.
+  write('label.webp', fs.readFileSync(path.resolve(import.meta.dirname, '../../test/fixtures/images/lighthouse.webp')));
+  write('broken.webp', Buffer.concat([Buffer.from('RIFF\0\0\0\0WEBPVP8 ', 'latin1'), Buffer.alloc(200, 0xab)]));
   write('deck.pptx', await buildPptx([{ title: 'Intro', lines: ['Welcome everyone.'] }, { title: 'Risks', lines: ['Supplier delays for titanium bolts.'] }]));
   write('budget.xlsx', await buildXlsx({ Costs: [['Item', 'Amount'], ['Anchor chain', 120]] }));
   write('note.eml', buildEml({ from: 'Alice <alice@example.test>', to: 'bob@example.test', subject: 'Lunch', date: 'Thu, 04 Jan 2024 10:00:00 +0000', body: 'Ramen near the station?' }));
@@ -59,16 +63,18 @@ async function documents() {
 describe('scans, images and office formats through the pipeline', () => {
   it('OCRs only pages without a text layer and records the pages and confidence; a corrupt image fails alone', async () => {
     const docs = await documents();
-    for (const name of ['scan.pdf', 'mixed.pdf', 'photo.png', 'fax.tiff', 'deck.pptx', 'budget.xlsx', 'note.eml']) {
+    for (const name of ['scan.pdf', 'mixed.pdf', 'photo.png', 'fax.tiff', 'label.webp', 'deck.pptx', 'budget.xlsx', 'note.eml']) {
       expect(docs.get(name)?.status, `${name}: ${docs.get(name)?.error_message}`).toBe('completed');
     }
     expect(docs.get('scan.pdf')!.metadata).toMatchObject({ page_count: 2, ocr_pages: [1, 2] });
     expect(docs.get('mixed.pdf')!.metadata).toMatchObject({ page_count: 2, ocr_pages: [2] });
     expect(docs.get('photo.png')!.metadata).toMatchObject({ ocr_pages: [1] });
     expect(docs.get('fax.tiff')!.metadata).toMatchObject({ ocr_pages: [1, 2] });
+    expect(docs.get('label.webp')!.metadata).toMatchObject({ ocr_pages: [1] });
     expect((docs.get('scan.pdf')!.metadata as { ocr_confidence: number }).ocr_confidence).toBeGreaterThan(60);
     expect(docs.get('broken.png')).toMatchObject({ status: 'failed', error_message: expect.stringMatching(/^corrupt: corrupt PNG/) });
     expect(docs.get('broken.tif')).toMatchObject({ status: 'failed', error_message: expect.stringMatching(/^corrupt: corrupt TIFF: cannot be rendered/) });
+    expect(docs.get('broken.webp')).toMatchObject({ status: 'failed', error_message: expect.stringMatching(/^corrupt: /) });
   });
 
   it('search finds phrases that exist only in images, with the page they are on', async () => {
@@ -83,6 +89,7 @@ describe('scans, images and office formats through the pipeline', () => {
     expect(pendulum.body.results[0]).toMatchObject({ file_name: 'mixed.pdf', metadata: expect.objectContaining({ page: 1, end_page: 2 }) });
     expect(pendulum.body.results[0].text).toMatch(/gardening\.\s+The quartz pendulum swings/);
     expect((await search('saffron umbrellas')).body.results[0]).toMatchObject({ file_name: 'photo.png' });
+    expect((await search('turquoise lighthouse keeper')).body.results[0]).toMatchObject({ file_name: 'label.webp' });
     // Each TIFF frame is a page: the chunk holding both short frames says it runs from 1 to 2.
     const oars = await search('walnut oars');
     expect(oars.body.results[0]).toMatchObject({ file_name: 'fax.tiff', metadata: expect.objectContaining({ page: 1, end_page: 2 }) });
