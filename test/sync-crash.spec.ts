@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -10,6 +9,7 @@ import { makeTempDir, prose } from './fixtures/document-files.js';
 import { enqueue, findOperation, waitFor, waitForOperation } from './fixtures/operation-helpers.js';
 import { makeCollection, makeUser } from './support/fixtures.js';
 import { createServerTestDatabase, type TestDatabase } from './support/test-databases.js';
+import { WorkerProcesses } from './support/worker-processes.js';
 
 /**
  * A sync is crash-safe like append: `semantik worker` is SIGKILLed mid-sync, another one resumes
@@ -17,29 +17,12 @@ import { createServerTestDatabase, type TestDatabase } from './support/test-data
  */
 const FILES = 200;
 const CHANGED = 150;
-const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'semantik.js');
 
 let t: TestDatabase;
 let root: string;
 let userId: number;
-const children: ChildProcess[] = [];
 
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, [BIN, 'worker', '--concurrency', '1'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: t.url,
-      SEMANTIK_DOCUMENT_ROOTS: root,
-      SEMANTIK_JOB_LEASE_SECONDS: '3',
-      SEMANTIK_INDEX_BATCH_DOCUMENTS: '1',
-      SEMANTIK_FROM_SOURCE: '1',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(child);
-  return child;
-}
+const workers = new WorkerProcesses(() => ({ databaseUrl: t.url, documentRoot: root }));
 
 const file = (i: number) => path.join(root, `doc-${String(i).padStart(4, '0')}.md`);
 
@@ -51,7 +34,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  workers.killAll();
   await t?.dispose();
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
@@ -59,7 +42,7 @@ afterAll(async () => {
 describe('sync after a worker crash', () => {
   it('resumes a killed sync; each changed file is re-indexed exactly once, unchanged ones are untouched', async () => {
     const collection = await inUnitOfWork(t.database, (tx) => makeCollection(repositoriesFor(tx), userId, { chunk_size: 400, chunk_overlap: 50 }));
-    const first = startWorkerProcess();
+    const first = workers.start();
     const index = await enqueue(t.database, collection.id, 'index', { source_path: root }, userId);
     expect((await waitForOperation(t.database, index.id, 90_000))?.status).toBe('completed');
     const before = await t.database.db.selectFrom('documents').select(['id', 'file_path', 'updated_at']).where('collection_id', '=', collection.id).execute();
@@ -74,7 +57,7 @@ describe('sync after a worker crash', () => {
     expect(atKill.status).toBe('processing');
     expect(atKill.processed_files).toBeLessThan(CHANGED);
 
-    startWorkerProcess();
+    workers.start();
     const end = await waitForOperation(t.database, op.id, 90_000);
     expect(end, end?.error_message ?? '').toMatchObject({ status: 'completed', attempts: 2 });
 

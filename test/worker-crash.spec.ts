@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -10,6 +9,7 @@ import { makeTempDir, prose } from './fixtures/document-files.js';
 import { enqueue, findOperation, waitFor, waitForOperation } from './fixtures/operation-helpers.js';
 import { makeCollection, makeUser } from './support/fixtures.js';
 import { createServerTestDatabase, type TestDatabase } from './support/test-databases.js';
+import { WorkerProcesses } from './support/worker-processes.js';
 
 /**
  * Crash safety with real processes: `semantik worker` is SIGKILLed mid-operation, another one
@@ -17,35 +17,12 @@ import { createServerTestDatabase, type TestDatabase } from './support/test-data
  * Also: SIGTERM drains (exit 0, the operation goes back to the queue).
  */
 const FILES = 300;
-const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'semantik.js');
 
 let t: TestDatabase;
 let root: string;
 let userId: number;
-const children: ChildProcess[] = [];
 
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, [BIN, 'worker', '--concurrency', '1'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: t.url,
-      SEMANTIK_DOCUMENT_ROOTS: root,
-      SEMANTIK_JOB_LEASE_SECONDS: '3',
-      // One document per batch: hundreds of commits, so the kill lands mid-operation.
-      SEMANTIK_INDEX_BATCH_DOCUMENTS: '1',
-      SEMANTIK_FROM_SOURCE: '1',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += String(d)));
-  child.on('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGKILL') console.error(`worker exited ${code ?? signal}:\n${stderr}`);
-  });
-  children.push(child);
-  return child;
-}
+const workers = new WorkerProcesses(() => ({ databaseUrl: t.url, documentRoot: root }));
 
 beforeAll(async () => {
   root = makeTempDir('semantik-crash-');
@@ -55,7 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  workers.killAll();
   await t?.dispose();
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
@@ -65,7 +42,7 @@ describe('worker crash (SIGKILL) and drain (SIGTERM)', () => {
     const collection = await inUnitOfWork(t.database, (tx) => makeCollection(repositoriesFor(tx), userId, { chunk_size: 400, chunk_overlap: 50 }));
     const op = await enqueue(t.database, collection.id, 'index', { source_path: root }, userId);
 
-    const first = startWorkerProcess();
+    const first = workers.start();
     const midway = await waitFor(async () => {
       const row = await findOperation(t.database, op.id);
       return row && row.processed_files >= 20 ? row : undefined;
@@ -84,7 +61,7 @@ describe('worker crash (SIGKILL) and drain (SIGTERM)', () => {
       .execute();
     expect(committedBefore.length).toBe(atKill.processed_files);
 
-    const second = startWorkerProcess();
+    const second = workers.start();
     const end = await waitForOperation(t.database, op.id, 60_000);
     expect(end, end?.error_message ?? '').toMatchObject({ status: 'completed', attempts: 2, processed_files: FILES, failed_files: 0, total_files: FILES });
 
@@ -116,7 +93,7 @@ describe('worker crash (SIGKILL) and drain (SIGTERM)', () => {
   it('SIGTERM drains: the operation goes back to pending with its attempt returned, and the process exits 0', async () => {
     const collection = await inUnitOfWork(t.database, (tx) => makeCollection(repositoriesFor(tx), userId, { chunk_size: 400, chunk_overlap: 50 }));
     const op = await enqueue(t.database, collection.id, 'index', { source_path: root }, userId);
-    const worker = startWorkerProcess();
+    const worker = workers.start();
     await waitFor(async () => ((await findOperation(t.database, op.id))?.processed_files ?? 0) >= 10, 'some progress', 60_000);
     worker.kill('SIGTERM');
     const [code] = await once(worker, 'exit');
