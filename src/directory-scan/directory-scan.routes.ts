@@ -1,11 +1,10 @@
 import type {} from '@fastify/websocket';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError } from '../errors/domain-errors.js';
 import { authenticate } from '../http/auth.hook.js';
-import { sendError } from '../http/error.mapper.js';
-import { authenticateSocket, type SocketAuthQuery } from '../http/socket-auth.js';
+import { authenticateSocket, socketGate, type SocketAuthQuery } from '../http/socket-auth.js';
 import { globListSchema } from '../indexing/job-payloads.js';
 import { requireDocumentRoots } from '../users/user-document-roots.js';
 import { DirectoryScanHub, isFinalScanMessage } from './directory-scan.hub.js';
@@ -95,16 +94,11 @@ export const directoryScanRoutes: FastifyPluginAsync = async (app) => {
       websocket: true,
       schema: { hide: true } as Record<string, unknown>,
       // As /ws/operations: authentication before the upgrade (plain HTTP 401).
-      preValidation: async (request: FastifyRequest<ScanSocketRequest>, reply: FastifyReply) => {
-        if (!scanIdSchema.safeParse(request.params.scanId).success) {
-          return reply.code(404).send({ detail: 'Directory scan not found', code: 'not_found' });
-        }
-        try {
-          await authenticateSocket(deps, request);
-        } catch (err) {
-          return sendError(err, request, reply);
-        }
-      },
+      preValidation: socketGate<FastifyRequest<ScanSocketRequest>>(
+        (request) => scanIdSchema.safeParse(request.params.scanId).success,
+        'Directory scan not found',
+        (request) => authenticateSocket(deps, request),
+      ),
     },
     (socket, request) => {
       let closed = false;

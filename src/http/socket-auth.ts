@@ -1,8 +1,9 @@
-import type { FastifyRequest } from 'fastify';
-import { UnauthorizedError } from '../errors/domain-errors.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { NotFoundError, UnauthorizedError } from '../errors/domain-errors.js';
 import type { Principal } from '../access/principal.js';
 import type { AppDeps } from './app-deps.js';
 import { credentialOf, resolvePrincipal } from './auth.hook.js';
+import { sendError } from './error.mapper.js';
 
 /**
  * How every WebSocket (`/ws/operations/{id}`, `/ws/directory-scan/{scan_id}`) authenticates,
@@ -56,4 +57,24 @@ export async function authenticateSocket(deps: AppDeps, request: FastifyRequest<
   const principal = await resolvePrincipal(deps, socketCredential(deps, request));
   request.principal = principal;
   return principal;
+}
+
+/**
+ * Every socket's `preValidation`, before the upgrade: an id that cannot exist is a 404, then
+ * `admit` (authentication, plus the access check where the socket reads a resource). A refusal is
+ * a plain HTTP answer from the one error mapper.
+ */
+export function socketGate<R extends FastifyRequest<{ Querystring: SocketAuthQuery }>>(
+  isValidId: (request: R) => boolean,
+  notFoundMessage: string,
+  admit: (request: R) => Promise<unknown>,
+): (request: R, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+  return async (request, reply) => {
+    try {
+      if (!isValidId(request)) throw new NotFoundError(notFoundMessage);
+      await admit(request);
+    } catch (err) {
+      return sendError(err, request, reply);
+    }
+  };
 }

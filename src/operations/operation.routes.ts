@@ -1,5 +1,5 @@
 import type {} from '@fastify/websocket';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireCollectionAccess } from '../access/collection-access.js';
@@ -9,8 +9,7 @@ import { inUnitOfWork } from '../db/unit-of-work.js';
 import { DomainError } from '../errors/domain-errors.js';
 import type { Principal } from '../access/principal.js';
 import type { AppDeps } from '../http/app-deps.js';
-import { sendError } from '../http/error.mapper.js';
-import { authenticateSocket, type SocketAuthQuery } from '../http/socket-auth.js';
+import { authenticateSocket, socketGate, type SocketAuthQuery } from '../http/socket-auth.js';
 import { csvEnum, idParams, pageQuery } from '../http/request-schemas.js';
 import { uow } from '../http/unit-of-work.hook.js';
 import { isTerminalEvent, type OperationEvent, type OperationEventType } from './operation-events.js';
@@ -132,16 +131,11 @@ export const operationSocketRoutes: FastifyPluginAsync = async (app) => {
     {
       websocket: true,
       schema: { hide: true } as Record<string, unknown>,
-      preValidation: async (request: FastifyRequest<SocketRequest>, reply: FastifyReply) => {
-        if (!idParams.safeParse(request.params).success) {
-          return reply.code(404).send({ detail: 'Operation not found', code: 'not_found' });
-        }
-        try {
-          await authorizeSocket(deps, request);
-        } catch (err) {
-          return sendError(err, request, reply);
-        }
-      },
+      preValidation: socketGate<FastifyRequest<SocketRequest>>(
+        (request) => idParams.safeParse(request.params).success,
+        'Operation not found',
+        (request) => authorizeSocket(deps, request),
+      ),
     },
     (socket, request) => {
       const operationId = request.params.id;
