@@ -10,6 +10,7 @@ import {
 } from 'kysely';
 import { DatabaseUnavailableError } from '../../errors/domain-errors.js';
 import { COPY_PAYLOAD, isCopyQuery } from './copy-payload.js';
+import { PgliteStatementCache } from './pglite-statements.js';
 import { TransactionControl } from './transaction-control.js';
 
 /**
@@ -117,6 +118,7 @@ class FifoMutex {
 
 export class PgliteDriver extends TransactionControl implements Driver {
   private readonly mutex = new FifoMutex();
+  private readonly statements: PgliteStatementCache;
 
   constructor(
     private readonly pglite: PGlite,
@@ -124,6 +126,7 @@ export class PgliteDriver extends TransactionControl implements Driver {
     private readonly onDestroy: () => Promise<void>,
   ) {
     super();
+    this.statements = new PgliteStatementCache(pglite);
   }
 
   stats() {
@@ -134,7 +137,7 @@ export class PgliteDriver extends TransactionControl implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const release = await this.mutex.acquire(this.acquireTimeoutMs);
-    return new PgliteConnection(this.pglite, release);
+    return new PgliteConnection(this.pglite, this.statements, release);
   }
 
 
@@ -150,6 +153,7 @@ export class PgliteDriver extends TransactionControl implements Driver {
 class PgliteConnection implements DatabaseConnection {
   constructor(
     private readonly pglite: PGlite,
+    private readonly statements: PgliteStatementCache,
     readonly release: () => void,
   ) {}
 
@@ -160,7 +164,13 @@ class PgliteConnection implements DatabaseConnection {
       const result = await this.pglite.query(sqlText, [], { blob: new Blob([body]) });
       return { rows: [], numAffectedRows: BigInt(result.affectedRows ?? 0) };
     }
-    const result = await this.pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);
+    let result;
+    if (PgliteStatementCache.isCacheable(compiledQuery.sql)) {
+      result = await this.statements.query<R>(compiledQuery.sql, compiledQuery.parameters);
+    } else {
+      await this.statements.beforeUncached(compiledQuery.sql);
+      result = await this.pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);
+    }
     return {
       rows: result.rows ?? [],
       numAffectedRows: result.affectedRows !== undefined ? BigInt(result.affectedRows) : undefined,
