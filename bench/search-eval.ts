@@ -7,7 +7,7 @@
  * FTS5) computed in the same run. Metrics at file level: MRR@10, recall@5, nDCG@10.
  *
  * Vectors are cached in bench/.cache (first run: ~7 min of embedding on 2 cores; later runs: ~1 min).
- * Run: npm run eval:search [-- --corpus nodejs-api] [-- --sweep]
+ * Run: npm run eval:search [-- --corpus nodejs-api] [-- --sweep] [-- --misses]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,6 +45,8 @@ interface Variant {
 const args = process.argv.slice(2);
 const onlyCorpus = args.includes('--corpus') ? args[args.indexOf('--corpus') + 1] : undefined;
 const SWEEP = args.includes('--sweep');
+/** Print, per default variant, each question whose first correct file is not ranked first. */
+const MISSES = args.includes('--misses');
 
 const VARIANTS: Variant[] = [
   { label: 'baseline: whole-document BM25 (SQLite FTS5)', baseline: true },
@@ -130,6 +132,10 @@ async function main() {
             ranking = [...new Set(response.results.map((r) => r.file_name))];
           }
           perQuery.push(scoreRanking(ranking, q.relevant));
+          if (MISSES && !variant.sweep && ranking[0] !== undefined && !q.relevant.includes(ranking[0])) {
+            const rank = ranking.findIndex((f) => q.relevant.includes(f)) + 1;
+            console.log(`  miss · ${variant.label.slice(0, 24)} · rank ${rank || '>20'} · "${q.query}" → ${ranking.slice(0, 3).join(', ')} (want ${q.relevant.join(', ')})`);
+          }
         }
         const byKind = Object.fromEntries(
           (['paraphrase', 'exact', 'mixed'] as const).map((kind) => [kind, meanScores(perQuery.filter((_, i) => queries[i]!.kind === kind))]),
