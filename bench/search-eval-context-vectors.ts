@@ -69,6 +69,13 @@ try {
       sectionsOf.get(r.file_name)!.add(heads);
     }
     const files = [...titleOf.keys()];
+    // Every chunk's stored vector, for exact per-document aggregations of the semantic side.
+    const chunkVectors = (
+      await sql<{ file_name: string; embedding: string }>`
+        SELECT d.file_name, e.embedding::text AS embedding FROM chunk_embeddings e
+        JOIN chunks c ON c.id = e.chunk_id JOIN documents d ON d.id = c.document_id
+        WHERE c.collection_id = ${ingested.collectionId}`.execute(database.db)
+    ).rows.map((r) => ({ file: r.file_name, v: norm(Float32Array.from(JSON.parse(r.embedding) as number[])) }));
     const titleVec = new Map<string, Float32Array>();
     const tv = await embedder.embed(files.map((f) => titleOf.get(f)!));
     files.forEach((f, i) => titleVec.set(f, norm(tv[i]!)));
@@ -93,7 +100,28 @@ try {
         const response = await search(database, principal, request, { embedders }, DEFAULT_TUNING);
         return [...new Set(response.results.map((r) => r.file_name))];
       };
+      const perFile = new Map<string, number[]>();
+      for (const c of chunkVectors) {
+        const list = perFile.get(c.file) ?? [];
+        list.push(dot(qv, c.v));
+        perFile.set(c.file, list);
+      }
+      const aggregated = (f: (sims: number[]) => number) =>
+        [...perFile].map(([file, sims]) => [file, f(sims.sort((a, b) => b - a))] as const).sort((a, b) => b[1] - a[1]).map(([file]) => file).slice(0, 50);
+      const semMax = aggregated((x) => x[0]!);
+      const semTop2 = aggregated((x) => (x[0]! + (x[1] ?? x[0]!)) / 2);
+      const semTop3 = aggregated((x) => x.slice(0, 3).reduce((a, b) => a + b, 0) / Math.min(3, x.length));
+      const semLse = aggregated((x) => Math.log(x.reduce((a, b) => a + Math.exp(b / 0.05), 0)) * 0.05);
+      add('semantic exact max', semMax);
+      add('semantic exact top-2 mean', semTop2);
+      add('semantic exact top-3 mean', semTop3);
+      add('semantic exact log-sum-exp T 0.05', semLse);
       const kw = await run('keyword');
+      for (const w of [0.1, 0.2, 0.3]) {
+        add(`kw+sem exact max ${w}`, rrf([{ ranking: kw, weight: 1 }, { ranking: semMax, weight: w }]));
+        add(`kw+sem top-2 ${w}`, rrf([{ ranking: kw, weight: 1 }, { ranking: semTop2, weight: w }]));
+        add(`kw+sem lse ${w}`, rrf([{ ranking: kw, weight: 1 }, { ranking: semLse, weight: w }]));
+      }
       const sem = await run('semantic');
       const hyb = await run('hybrid');
       add('keyword', kw);
