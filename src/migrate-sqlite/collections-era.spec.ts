@@ -43,7 +43,7 @@ describe('migrate-sqlite: collections era', () => {
     expect(report.verification).toMatchObject({ checked: true, ok: true });
     expect(report.tables.map((t) => t.table)).toEqual([
       'users', 'refresh_tokens', 'api_keys', 'collections', 'collection_sources', 'collection_permissions',
-      'collection_resource_limits', 'documents', 'operations', 'operation_metrics', 'collection_audit_log',
+      'collection_resource_limits', 'operations', 'operation_metrics', 'collection_audit_log', 'documents',
     ]);
     expect(report.tables.every((t) => t.rows === 0 && t.verified)).toBe(true);
   });
