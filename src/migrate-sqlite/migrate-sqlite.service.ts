@@ -239,7 +239,7 @@ async function streamAndVerify(database: Database, state: RunState, ctx: CopyCon
       const start: TableProgress = run.progress[job.table] ?? { lastKey: 0, rows: 0, done: false };
       const acc = new ChecksumAccumulator(job.columns);
       if (!start.done) ctx.progress.tableStart(job.table, job.sourceRows, start.rows);
-      const { sent, committed } = await streamTable(database, run.id, job, start, {
+      const { sent, rowsCommitted, committed } = await streamTable(database, run.id, job, start, {
         batchSize: ctx.batchSize,
         onRow: (row) => acc.add(row.values),
         writing,
@@ -249,14 +249,15 @@ async function streamAndVerify(database: Database, state: RunState, ctx: CopyCon
       if (!start.done) ctx.progress.tableEnd(job.table, start.rows + sent.rows, sent.seconds);
       state.expected.set(job.table, acc.result());
       copied.set(job.table, sent);
-      const done = committed.then((stats) => {
-        copied.set(job.table, stats);
+      // The checksum reads the committed rows while a bulk load's indexes are still being rebuilt.
+      const verified = (overlap ? rowsCommitted : committed).then(() => {
         if (!writing()) return;
         const checksum = targetChecksum(database.db, job.table, job.columns);
         checksum.catch(() => {}); // awaited below; a rejection must not go unhandled meanwhile
         actual.set(job.table, checksum);
         return overlap ? undefined : checksum.then(() => {});
       });
+      const done = Promise.all([committed.then((stats) => void copied.set(job.table, stats)), verified]).then(() => {});
       done.catch(() => {}); // awaited below or by a child table; a rejection must not go unhandled meanwhile
       committing.set(job.table, done);
       if (!overlap) await done;
