@@ -35,7 +35,11 @@ const COPY_SPECIALS = /[\\\n\r\t]/;
  * was ~35% of the importer's CPU, 10 points of it in that generic path.
  */
 function copyValue(v: unknown, type: ColumnSpec['type']): string {
-  if (typeof v === 'string') return COPY_SPECIALS.test(v) ? copyTextValue(v) : v;
+  if (typeof v === 'string') {
+    // uuid and timestamptz values are the converters' own output (legacyIdToUuid/uuidV5, convertDatetime), never input text.
+    if (type === 'uuid' || type === 'timestamptz') return v;
+    return COPY_SPECIALS.test(v) ? copyTextValue(v) : v;
+  }
   if (typeof v === 'number') return type === 'float' ? float8Text(v) : String(v);
   if (typeof v === 'boolean') return v ? 't' : 'f';
   return copyTextValue(v);
