@@ -296,8 +296,8 @@ export function buildCollectionsEraPlan(
 
     // Documents (the largest table) go last, after operations and their metrics: those then stream
     // without competing for the 2 cores with the documents' index rebuild (bench:migrate under load:
-    // operation_metrics 74–85% of raw COPY while the rebuild ran, 7.5 s → 7.1 s whole command), and the
-    // metrics' small rebuild and checksum run while the documents stream, which are bound by this process.
+    // operation_metrics was at 74–85% of raw COPY while that rebuild ran; 7.5 s → 7.1 s whole command),
+    // and the documents' checksum runs beside their own rebuild at the end.
     job('documents', 'documents', false, ['id VARCHAR → uuid', 'status UPPERCASE → lower-case; DELETED → not imported (counted as skipped)', 'meta → metadata (NULL → {})'], (r, c) => {
       if (isDeletedStatus(r['status'])) {
         // Checked before the parents: remove_source may have deleted the source row these point at.

@@ -85,9 +85,10 @@ export interface StreamResult {
  * overlap with parsing and index maintenance (the server process). Lines are sent in ~64 KB
  * chunks; one CopyData message per row costs ~30% throughput on the bench machine.
  *
- * Returns as soon as the last row is sent: the last batch's transaction then spends its time in the
- * server (rebuilding deferred indexes, validating foreign keys), and the caller may stream the next
- * independent table meanwhile (`committed` says when this one is done).
+ * Returns as soon as the last row is sent. The last batch then commits, and a bulk load's rebuild of
+ * the deferred indexes and foreign keys follows in its own transaction (which marks the table done);
+ * `rowsCommitted` says when every row is in (the caller's checksum can read them while the indexes
+ * build), `committed` when the table is done.
  */
 export async function streamTable(database: Database, runId: number, job: TableJob, start: TableProgress, options: StreamOptions): Promise<StreamResult> {
   const statement = copyStatement(job.table, job.columns);
