@@ -14,6 +14,7 @@ import {
 } from '../../test/support/legacy-sqlite-fixtures.js';
 import { createEmbeddedTestDatabase, testWorkspace } from '../../test/support/test-databases.js';
 import { REINDEX_STATUS_MESSAGE } from './collections-era.transformer.js';
+import { dropForBulkLoad } from './deferred-constraints.js';
 import { migrateSqlite, SqliteMigrationError } from './migrate-sqlite.service.js';
 import { legacyIdToUuid } from './value-converters.js';
 
@@ -43,7 +44,7 @@ describe('migrate-sqlite: collections era', () => {
     expect(report.verification).toMatchObject({ checked: true, ok: true });
     expect(report.tables.map((t) => t.table)).toEqual([
       'users', 'refresh_tokens', 'api_keys', 'collections', 'collection_sources', 'collection_permissions',
-      'collection_resource_limits', 'documents', 'operations', 'operation_metrics', 'collection_audit_log',
+      'collection_resource_limits', 'operations', 'operation_metrics', 'collection_audit_log', 'documents',
     ]);
     expect(report.tables.every((t) => t.rows === 0 && t.verified)).toBe(true);
   });
@@ -235,6 +236,39 @@ describe('migrate-sqlite: collections era', () => {
     await expect(migrateSqlite({ source: file, database: target.database })).rejects.toThrow(/not empty .*already imported completely/s);
     const again = await migrateSqlite({ source: file, database: target.database, truncateTarget: true });
     expect(again.exitCode).toBe(0);
+  });
+
+  it('--resume after a kill between a bulk load\'s last rows and its rebuild: rebuilds, copies nothing again, verifies', async () => {
+    const file = legacyFile('rebuild.db', writeEdgeCaseRows);
+    const target = await freshTarget();
+    const db = target.database.db;
+    const first = await migrateSqlite({ source: file, database: target.database });
+    expect(first.exitCode).toBe(0);
+    const definitions = async () =>
+      (await sql<{ d: string }>`
+        SELECT pg_get_indexdef(indexrelid) AS d FROM pg_index WHERE indrelid = 'documents'::regclass
+        UNION ALL SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'documents'::regclass ORDER BY 1`.execute(db)).rows.map((r) => r.d);
+    const before = await definitions();
+    // The state such a kill leaves: every row committed, the table not done, what was dropped recorded.
+    const rows = first.tables.find((t) => t.table === 'documents')!.rows;
+    const source = new BetterSqlite3(file, { readonly: true });
+    const lastKey = (source.prepare('SELECT max(rowid) AS k FROM documents').get() as { k: number }).k;
+    source.close();
+    await db.transaction().execute(async (tx) => {
+      const deferred = await dropForBulkLoad(tx, 'documents');
+      expect(deferred.indexes.length + deferred.foreignKeys.length).toBeGreaterThan(2);
+      await sql`UPDATE sqlite_import_runs SET status = 'failed',
+        progress = jsonb_set(progress, '{documents}', ${JSON.stringify({ lastKey, rows, done: false, deferred })}::jsonb)`.execute(tx);
+    });
+    expect((await definitions()).length).toBeLessThan(before.length);
+
+    const resumed = await migrateSqlite({ source: file, database: target.database, resume: true });
+    expect(resumed.verification).toEqual({ checked: true, ok: true, failures: [] });
+    expect(resumed.tables.find((t) => t.table === 'documents')).toMatchObject({ copiedThisRun: 0, rows, verified: true });
+    expect(await definitions()).toEqual(before);
+    const { rows: runs } = await sql<{ status: string; done: boolean; deferred: unknown }>`
+      SELECT status, (progress -> 'documents' ->> 'done')::boolean AS done, progress -> 'documents' -> 'deferred' AS deferred FROM sqlite_import_runs`.execute(db);
+    expect(runs).toEqual([{ status: 'completed', done: true, deferred: null }]);
   });
 
   it('accepts a target URL and runs the schema migrations on an empty database', async () => {

@@ -35,7 +35,11 @@ const COPY_SPECIALS = /[\\\n\r\t]/;
  * was ~35% of the importer's CPU, 10 points of it in that generic path.
  */
 function copyValue(v: unknown, type: ColumnSpec['type']): string {
-  if (typeof v === 'string') return COPY_SPECIALS.test(v) ? copyTextValue(v) : v;
+  if (typeof v === 'string') {
+    // uuid and timestamptz values are the converters' own output (legacyIdToUuid/uuidV5, convertDatetime), never input text.
+    if (type === 'uuid' || type === 'timestamptz') return v;
+    return COPY_SPECIALS.test(v) ? copyTextValue(v) : v;
+  }
   if (typeof v === 'number') return type === 'float' ? float8Text(v) : String(v);
   if (typeof v === 'boolean') return v ? 't' : 'f';
   return copyTextValue(v);
@@ -62,9 +66,11 @@ export interface StreamOptions {
 export interface StreamResult {
   /** Rows and bytes this run sent; known once the last row is sent. */
   sent: CopyStats;
+  /** Resolves when every row is committed (a bulk load's rebuild may still be running). */
+  rowsCommitted: Promise<void>;
   /**
-   * Resolves when the last batch has committed (with the rebuild of a bulk load's indexes and
-   * foreign keys); `seconds` then includes the rebuild. Rejects if that transaction fails.
+   * Resolves when the table is done: its last batch and a bulk load's rebuild of its indexes and
+   * foreign keys have committed; `seconds` then includes the rebuild. Rejects if either fails.
    */
   committed: Promise<CopyStats>;
 }
@@ -79,9 +85,10 @@ export interface StreamResult {
  * overlap with parsing and index maintenance (the server process). Lines are sent in ~64 KB
  * chunks; one CopyData message per row costs ~30% throughput on the bench machine.
  *
- * Returns as soon as the last row is sent: the last batch's transaction then spends its time in the
- * server (rebuilding deferred indexes, validating foreign keys), and the caller may stream the next
- * independent table meanwhile (`committed` says when this one is done).
+ * Returns as soon as the last row is sent. The last batch then commits, and a bulk load's rebuild of
+ * the deferred indexes and foreign keys follows in its own transaction (which marks the table done);
+ * `rowsCommitted` says when every row is in (the caller's checksum can read them while the indexes
+ * build), `committed` when the table is done.
  */
 export async function streamTable(database: Database, runId: number, job: TableJob, start: TableProgress, options: StreamOptions): Promise<StreamResult> {
   const statement = copyStatement(job.table, job.columns);
@@ -91,6 +98,7 @@ export async function streamTable(database: Database, runId: number, job: TableJ
   let rowsThisRun = 0;
   let bytesThisRun = 0;
   let lastCommit: Promise<unknown> = Promise.resolve();
+  let rowsCommitted: Promise<unknown> | undefined;
   try {
     let next = iterator.next();
     for (; !next.done && (state.done || next.value.key <= state.lastKey); next = iterator.next()) options.onRow(next.value);
@@ -137,11 +145,12 @@ export async function streamTable(database: Database, runId: number, job: TableJ
           // flushes every earlier commit's WAL. Saves one WAL flush wait per batch.
           if (database.kind === 'server') await sql`SET LOCAL synchronous_commit = off`.execute(tx);
           if (!next.done) await tx.executeQuery(makeCopyQuery(statement, { lines: lines() }));
-          const done = next.done === true;
-          if (done) signalAllSent();
-          // The rebuild commits with the last batch: a table is never "done" without its indexes.
-          if (done && state.deferred) await restoreDeferred(tx, job.table, state.deferred);
-          const progress: TableProgress = { lastKey: batch.lastKey, rows: base + batch.rows, done, ...(state.deferred && !done ? { deferred: state.deferred } : {}) };
+          const allRead = next.done === true;
+          if (allRead) signalAllSent();
+          // A bulk load's last rows commit first, then the rebuild (restoreRebuild below), so the
+          // table's checksum can read them while the indexes build; the table is "done" only with them.
+          const done = allRead && !state.deferred;
+          const progress: TableProgress = { lastKey: batch.lastKey, rows: base + batch.rows, done, ...(state.deferred ? { deferred: state.deferred } : {}) };
           await new ImportRunRepository(tx).updateProgress(runId, job.table, progress);
           return progress;
         },
@@ -152,7 +161,8 @@ export async function streamTable(database: Database, runId: number, job: TableJ
       rowsThisRun += batch.rows;
       bytesThisRun += batch.bytes;
       if (first === 'sent') {
-        lastCommit = batchCommit;
+        rowsCommitted = batchCommit;
+        lastCommit = batchCommit.then((progress) => (progress.done ? undefined : rebuild(database, runId, job.table, progress)));
         break;
       }
       state = first;
@@ -163,7 +173,23 @@ export async function streamTable(database: Database, runId: number, job: TableJ
     iterator.return?.();
   }
   const sent: CopyStats = { rows: rowsThisRun, bytes: bytesThisRun, seconds: (performance.now() - started) / 1000 };
-  return { sent, committed: lastCommit.then(() => ({ ...sent, seconds: (performance.now() - started) / 1000 })) };
+  return {
+    sent,
+    rowsCommitted: (rowsCommitted ?? lastCommit).then(() => {}),
+    committed: lastCommit.then(() => ({ ...sent, seconds: (performance.now() - started) / 1000 })),
+  };
+}
+
+/** A bulk load's end: rebuild the dropped indexes and foreign keys, and mark the table done, in one transaction. */
+async function rebuild(database: Database, runId: number, table: string, progress: TableProgress): Promise<void> {
+  await inUnitOfWork(
+    database,
+    async (tx) => {
+      await restoreDeferred(tx, table, progress.deferred!);
+      await new ImportRunRepository(tx).updateProgress(runId, table, { lastKey: progress.lastKey, rows: progress.rows, done: true });
+    },
+    { retries: 0 },
+  );
 }
 
 /** Moves a bigint identity's sequence past the highest copied id, so new rows do not collide. */

@@ -14,7 +14,7 @@ import { buildJobsEraPlan } from './jobs-era.transformer.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
 import { ImportRecorder, type MigrationReport, type TableReport } from './report.js';
 import { fingerprintSource, openSqliteSource, SqliteMigrationError } from './sqlite-source.js';
-import { checkTargetConstraints, discardImport, nonEmptyTables, referencedTables, truncateTarget } from './target-checks.js';
+import { checkTargetConstraints, discardImport, nonEmptyTables, truncateTarget } from './target-checks.js';
 
 export { SqliteMigrationError } from './sqlite-source.js';
 
@@ -44,9 +44,9 @@ export const DEFAULT_BATCH_SIZE = 10_000;
 
 /**
  * `semantik migrate-sqlite` as a function: detect the format, then ONE streaming pass per table —
- * read, convert, checksum and COPY in resumable batches — with each table's verification query
- * running on another connection while the next table streams, and a table's last batch (with its
- * index rebuild) committing while the next independent table streams; then identity sequences, foreign-key
+ * read, convert, checksum and COPY in resumable batches, table after table — with each table's
+ * verification query running on another connection as soon as its rows have committed (beside a bulk
+ * load's index rebuild and the next table's stream); then identity sequences, foreign-key
  * anti-joins and the report. A problem found during the pass stops the writing (the rest is still
  * read, so the report is complete) and the run is undone at the end: the target ends exactly as it
  * began, empty. `--dry-run` and `--truncate-target` read everything first (a dry run writes nothing;
@@ -223,23 +223,23 @@ async function streamAndVerify(database: Database, state: RunState, ctx: CopyCon
   const runs = new ImportRunRepository(database.db);
   const writing = () => fatalProblems(recorder, skipOrphans) === 0;
   const copied = new Map<string, CopyStats>();
-  // Verification of a finished table runs on another connection while the next one streams, and a
-  // table's last batch (where a bulk load rebuilds its indexes) commits while the next table that
-  // does not reference it streams. The embedded database has one connection: there all runs in turn.
+  // Tables stream one after another, each once the previous one is done (a bulk load's rebuild
+  // included): on the bench machine's 2 cores a stream beside a rebuild slowed both (operation_metrics'
+  // 70 ms rebuild took 230 ms beside the documents' stream; the table ran at 144–194k rows/s instead of
+  // 198–230k, the whole command no faster). Verification is what overlaps: a table's checksum runs on
+  // another connection as soon as its rows have committed, beside its own rebuild and the next stream.
+  // The embedded database has one connection: there it all runs in turn.
   const overlap = database.kind !== 'embedded';
   const actual = new Map<string, Promise<TableChecksum>>();
   const committing = new Map<string, Promise<void>>();
-  const parents = await referencedTables(database.db, Object.entries(run.progress).map(([table, p]) => [table, p.deferred]));
 
   try {
     ctx.progress.phase(resumed ? `Resuming run ${run.id}…` : 'Reading, converting, checksumming and copying (one pass per table)…');
     for (const job of plan.tables) {
-      // A foreign-key check cannot see a parent's uncommitted rows: wait for the tables this one references.
-      await Promise.all([...(parents.get(job.table) ?? [])].map((parent) => committing.get(parent)));
       const start: TableProgress = run.progress[job.table] ?? { lastKey: 0, rows: 0, done: false };
       const acc = new ChecksumAccumulator(job.columns);
       if (!start.done) ctx.progress.tableStart(job.table, job.sourceRows, start.rows);
-      const { sent, committed } = await streamTable(database, run.id, job, start, {
+      const { sent, rowsCommitted, committed } = await streamTable(database, run.id, job, start, {
         batchSize: ctx.batchSize,
         onRow: (row) => acc.add(row.values),
         writing,
@@ -249,17 +249,18 @@ async function streamAndVerify(database: Database, state: RunState, ctx: CopyCon
       if (!start.done) ctx.progress.tableEnd(job.table, start.rows + sent.rows, sent.seconds);
       state.expected.set(job.table, acc.result());
       copied.set(job.table, sent);
-      const done = committed.then((stats) => {
-        copied.set(job.table, stats);
+      // The checksum reads the committed rows while a bulk load's indexes are still being rebuilt.
+      const verified = (overlap ? rowsCommitted : committed).then(() => {
         if (!writing()) return;
         const checksum = targetChecksum(database.db, job.table, job.columns);
         checksum.catch(() => {}); // awaited below; a rejection must not go unhandled meanwhile
         actual.set(job.table, checksum);
         return overlap ? undefined : checksum.then(() => {});
       });
-      done.catch(() => {}); // awaited below or by a child table; a rejection must not go unhandled meanwhile
+      const done = Promise.all([committed.then((stats) => void copied.set(job.table, stats)), verified]).then(() => {});
+      done.catch(() => {}); // awaited below; a rejection must not go unhandled meanwhile
       committing.set(job.table, done);
-      if (!overlap) await done;
+      await (overlap ? committed : done);
     }
     const failedCommit = (await Promise.allSettled(committing.values())).find((r) => r.status === 'rejected');
     if (failedCommit) throw failedCommit.reason;

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { type DeferredObjects, restoreAllDeferred } from './deferred-constraints.js';
+import { restoreAllDeferred } from './deferred-constraints.js';
 import { ImportRunRepository } from './import-run.repository.js';
 
 /** Tables an import writes (or that would make a target "not empty"), children before parents. */
@@ -52,28 +52,6 @@ export async function discardImport(db: Kysely<DB>, runId: number): Promise<void
     if (run) await restoreAllDeferred(tx, run.progress); // on the emptied tables: instant
     await sql`DELETE FROM sqlite_import_runs WHERE id = ${runId}`.execute(tx);
   });
-}
-
-/**
- * Per table, the tables its foreign keys reference: from the catalog, plus those a bulk load dropped
- * and recorded (`deferred`, an interrupted run's), so a resumed run sees the same dependencies.
- */
-export async function referencedTables(db: Kysely<DB>, deferred: Iterable<[string, DeferredObjects | undefined]>): Promise<Map<string, Set<string>>> {
-  const parents = new Map<string, Set<string>>();
-  const add = (child: string, parent: string) => {
-    if (child !== parent) parents.set(child, (parents.get(child) ?? new Set()).add(parent));
-  };
-  const { rows } = await sql<{ child: string; parent: string }>`
-    SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent
-    FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace`.execute(db);
-  for (const r of rows) add(r.child, r.parent);
-  for (const [table, objects] of deferred) {
-    for (const fk of objects?.foreignKeys ?? []) {
-      const parent = /REFERENCES\s+"?([a-z_][a-z0-9_]*)"?\s*\(/.exec(fk.definition)?.[1];
-      if (parent) add(table, parent);
-    }
-  }
-  return parents;
 }
 
 /**

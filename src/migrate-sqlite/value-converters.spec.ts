@@ -79,6 +79,20 @@ describe('value converters', () => {
     expect(() => convertDatetime('yesterday')).toThrow(/not a timestamp/);
   });
 
+  it('checks every field of the collections-era format (its character-code fast path) like the general parser', () => {
+    expect(convertDatetime('2024-02-29 23:59:59.999999')).toBe('2024-02-29T23:59:59.999999Z');
+    expect(convertDatetime('2000-02-29 00:00:00')).toBe('2000-02-29T00:00:00.000000Z');
+    expect(convertDatetime('0001-01-01 00:00:00.1')).toBe('0001-01-01T00:00:00.100000Z');
+    expect(convertDatetime('2024-01-02T03:04:05.12')).toBe('2024-01-02T03:04:05.120000Z');
+    // Longer fractions go to the general parser, which keeps microseconds (rounded down).
+    expect(convertDatetime('2024-01-02 03:04:05.1234567')).toBe('2024-01-02T03:04:05.123456Z');
+    for (const bad of ['1900-02-29 00:00:00', '2023-02-29 00:00:00', '2024-04-31 00:00:00', '2024-13-01 00:00:00', '2024-00-10 00:00:00', '2024-01-00 00:00:00',
+      '0000-01-01 00:00:00', '2024-01-02 24:00:00', '2024-01-02 03:60:00', '2024-01-02 03:04:60', '2024-01-02 03:04:05.12a', '2024-01-02 03:04:05.', '2024-01-02 3:04:05x',
+      '2024/01/02 03:04:05', '2024-01-02_03:04:05', '2024-01-02 03-04-05', '２０２４-01-02 03:04:05']) {
+      expect(() => convertDatetime(bad), bad).toThrow(ConversionProblem);
+    }
+  });
+
   it('stores timestamps PostgreSQL reads back identically', async () => {
     const text = convertDatetime('2024-01-02T03:04:05.123456+05:00');
     const { rows } = await client.query<{ t: string }>(
@@ -99,6 +113,8 @@ describe('value converters', () => {
   });
 
   it('keeps valid uuids and derives stable ones for other ids', () => {
+    expect(legacyIdToUuid('x', '1b4e28ba-2fa1-11d2-883f-0016d3cca427')).toEqual({ uuid: '1b4e28ba-2fa1-11d2-883f-0016d3cca427', derived: false });
+    expect(legacyIdToUuid('x', '1b4e28ba2fa111d2883f0016d3cca427')).toEqual({ uuid: '1b4e28ba-2fa1-11d2-883f-0016d3cca427', derived: false });
     expect(legacyIdToUuid('x', '1B4E28BA-2FA1-11D2-883F-0016D3CCA427')).toEqual({ uuid: '1b4e28ba-2fa1-11d2-883f-0016d3cca427', derived: false });
     const a = legacyIdToUuid('collections', 'legacy-7');
     expect(a.derived).toBe(true);
