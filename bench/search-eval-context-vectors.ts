@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import { repositoriesFor } from '../src/db/repositories.js';
 import { inUnitOfWork } from '../src/db/unit-of-work.js';
 import { createEmbeddingProvider, DEFAULT_EMBEDDING_MODEL } from '../src/ingest/embedding/embedding.registry.js';
+import { dot, l2NormalizeInPlace } from '../src/ingest/embedding/vector.math.js';
 import { cachedEmbedderLookup } from '../src/search/query-embedder.js';
 import { searchRequestSchema, type SearchType } from '../src/search/search.schema.js';
 import { DEFAULT_TUNING, search, type SearchPrincipal } from '../src/search/search.service.js';
@@ -24,15 +25,8 @@ import { Fts5Baseline } from './search-eval/fts5-baseline.js';
 import { ingestCorpus } from './search-eval/ingest-corpus.js';
 import { meanScores, scoreRanking } from './search-eval/metrics.js';
 
-const dot = (a: Float32Array, b: Float32Array) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-};
-const norm = (a: Float32Array) => {
-  const n = Math.sqrt(dot(a, a)) || 1;
-  return a.map((x) => x / n);
-};
+/** A unit-length copy: the cached embedder hands out its stored vectors, which must stay as they are. */
+const unit = (v: ArrayLike<number>) => l2NormalizeInPlace(Float32Array.from(v));
 
 function rrf(lists: Array<{ ranking: string[]; weight: number }>, k = 20): string[] {
   const score = new Map<string, number>();
@@ -75,21 +69,21 @@ try {
         SELECT d.file_name, e.embedding::text AS embedding FROM chunk_embeddings e
         JOIN chunks c ON c.id = e.chunk_id JOIN documents d ON d.id = c.document_id
         WHERE c.collection_id = ${ingested.collectionId}`.execute(database.db)
-    ).rows.map((r) => ({ file: r.file_name, v: norm(Float32Array.from(JSON.parse(r.embedding) as number[])) }));
+    ).rows.map((r) => ({ file: r.file_name, v: unit(JSON.parse(r.embedding) as number[]) }));
     const titleVec = new Map<string, Float32Array>();
     const tv = await embedder.embed(files.map((f) => titleOf.get(f)!));
-    files.forEach((f, i) => titleVec.set(f, norm(tv[i]!)));
+    files.forEach((f, i) => titleVec.set(f, unit(tv[i]!)));
     const sectionTexts = [...new Set([...sectionsOf.values()].flatMap((s) => [...s]))];
     const sv = new Map<string, Float32Array>();
     for (let i = 0; i < sectionTexts.length; i += 256) {
       const part = sectionTexts.slice(i, i + 256);
-      (await embedder.embed(part)).forEach((v, j) => sv.set(part[j]!, norm(v)));
+      (await embedder.embed(part)).forEach((v, j) => sv.set(part[j]!, unit(v)));
     }
     console.log(corpus.id, 'files', files.length, 'sections', sectionTexts.length, 'sample titles', files.slice(0, 3).map((f) => titleOf.get(f)));
     const lists: Record<string, string[][]> = {};
     const add = (name: string, r: string[]) => (lists[name] ??= []).push(r);
     for (const q of queries) {
-      const qv = norm((await embedder.embed([q.query]))[0]!);
+      const qv = unit((await embedder.embed([q.query]))[0]!);
       const byTitle = files.map((f) => [f, dot(qv, titleVec.get(f)!)] as const).sort((a, b) => b[1] - a[1]).map(([f]) => f);
       const bySection = files
         .map((f) => [f, Math.max(...[...sectionsOf.get(f)!].map((s) => dot(qv, sv.get(s)!)))] as const)
