@@ -46,9 +46,7 @@ describe('PgliteStatementCache (embedded prepared statements)', () => {
     const cache = new PgliteStatementCache(pglite);
     const text = `SELECT * FROM items WHERE id = $1`;
     expect(Object.keys((await cache.query(text, [1])).rows[0]!)).not.toContain('extra');
-    const ddl = `ALTER TABLE items ADD COLUMN extra int DEFAULT 7`;
-    await cache.beforeUncached(ddl);
-    await pglite.query(ddl);
+    await cache.run(`ALTER TABLE items ADD COLUMN extra int DEFAULT 7`, []);
     expect(cache.size).toBe(0);
     expect((await cache.query(text, [1])).rows[0]).toMatchObject({ id: 1, extra: 7 });
   });

@@ -50,15 +50,21 @@ export class PgliteStatementCache {
     return CACHEABLE.test(sqlText);
   }
 
-  /** Called before every statement that is not cached: a schema change closes every prepared one. */
-  async beforeUncached(sqlText: string): Promise<void> {
-    if (SCHEMA_CHANGE.test(sqlText) && this.statements.size > 0) await this.closeAll();
-  }
-
   get size(): number {
     return this.statements.size;
   }
 
+  /**
+   * Runs any statement: a read through its prepared statement, anything else through PGlite's own
+   * query(), after closing every prepared statement if it changes the schema.
+   */
+  async run<R>(sqlText: string, params: readonly unknown[]): Promise<Results<R>> {
+    if (PgliteStatementCache.isCacheable(sqlText)) return this.query<R>(sqlText, params);
+    if (SCHEMA_CHANGE.test(sqlText) && this.statements.size > 0) await this.closeAll();
+    return this.pglite.query<R>(sqlText, [...params]);
+  }
+
+  /** A read through its prepared statement (prepared on first use). */
   async query<R>(sqlText: string, params: readonly unknown[]): Promise<Results<R>> {
     return this.pglite.runExclusive(async () => {
       const statement = await this.prepared(sqlText);

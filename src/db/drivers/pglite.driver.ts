@@ -164,13 +164,7 @@ class PgliteConnection implements DatabaseConnection {
       const result = await this.pglite.query(sqlText, [], { blob: new Blob([body]) });
       return { rows: [], numAffectedRows: BigInt(result.affectedRows ?? 0) };
     }
-    let result;
-    if (PgliteStatementCache.isCacheable(compiledQuery.sql)) {
-      result = await this.statements.query<R>(compiledQuery.sql, compiledQuery.parameters);
-    } else {
-      await this.statements.beforeUncached(compiledQuery.sql);
-      result = await this.pglite.query<R>(compiledQuery.sql, [...compiledQuery.parameters]);
-    }
+    const result = await this.statements.run<R>(compiledQuery.sql, compiledQuery.parameters);
     return {
       rows: result.rows ?? [],
       numAffectedRows: result.affectedRows !== undefined ? BigInt(result.affectedRows) : undefined,
