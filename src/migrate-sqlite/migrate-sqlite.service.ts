@@ -231,7 +231,8 @@ async function streamAndVerify(database: Database, state: RunState, ctx: CopyCon
   // The embedded database has one connection: there it all runs in turn.
   const overlap = database.kind !== 'embedded';
   const actual = new Map<string, Promise<TableChecksum>>();
-  const committing = new Map<string, Promise<void>>();
+  /** Per table, its last commit (rebuild included) and, where it overlaps, its checksum started. */
+  const tablesDone: Promise<void>[] = [];
 
   try {
     ctx.progress.phase(resumed ? `Resuming run ${run.id}…` : 'Reading, converting, checksumming and copying (one pass per table)…');
@@ -259,10 +260,10 @@ async function streamAndVerify(database: Database, state: RunState, ctx: CopyCon
       });
       const done = Promise.all([committed.then((stats) => void copied.set(job.table, stats)), verified]).then(() => {});
       done.catch(() => {}); // awaited below; a rejection must not go unhandled meanwhile
-      committing.set(job.table, done);
+      tablesDone.push(done);
       await (overlap ? committed : done);
     }
-    const failedCommit = (await Promise.allSettled(committing.values())).find((r) => r.status === 'rejected');
+    const failedCommit = (await Promise.allSettled(tablesDone)).find((r) => r.status === 'rejected');
     if (failedCommit) throw failedCommit.reason;
     recorder.muted = true;
     const report = buildReport(state, false);
@@ -308,7 +309,7 @@ async function streamAndVerify(database: Database, state: RunState, ctx: CopyCon
     await runs.finish(run.id, failures.length === 0 ? 'completed' : 'failed', report);
     return report;
   } catch (err) {
-    await Promise.allSettled(committing.values()); // no transaction of this run may outlive it
+    await Promise.allSettled(tablesDone); // no transaction of this run may outlive it
     await runs.finish(run.id, 'failed', { error: (err as Error).message }).catch(() => {});
     throw new SqliteMigrationError(
       `the import stopped: ${(err as Error).message}\n` +
